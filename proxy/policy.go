@@ -1,0 +1,248 @@
+package proxy
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/kshare/kshare/proxy/kbn"
+	"github.com/kshare/kshare/tokens"
+)
+
+// What kshare does with a request that a rule allows.
+type action int
+
+const (
+	// forward with the service credentials, under the share's space.
+	actForward action = iota
+	// forward, then rewrite the bootstrap page (the object's app page).
+	actPage
+	// answer locally; never forwarded.
+	actLocal
+	// forward without credentials: static files outside all share paths.
+	actStatic
+)
+
+// lines is a predicate over Kibana lines; nil means every line.
+type lines func(kbn.Line) bool
+
+var (
+	legacy    lines = func(l kbn.Line) bool { return l.Legacy() }
+	platform  lines = func(l kbn.Line) bool { return !l.Legacy() }
+	since715  lines = func(l kbn.Line) bool { return l.AtLeast(7, 15) }
+	since89   lines = func(l kbn.Line) bool { return l.AtLeast(8, 9) }
+	since9    lines = func(l kbn.Line) bool { return l.AtLeast(9, 0) }
+	bsearch   lines = func(l kbn.Line) bool { return l.AtLeast(7, 11) && !l.AtLeast(9, 0) }
+	osdOnly   lines = func(l kbn.Line) bool { return l.OSD }
+	kibanaAll lines = func(l kbn.Line) bool { return !l.OSD }
+	xpack7    lines = func(l kbn.Line) bool { return !l.OSD && !l.Legacy() }
+)
+
+// rule is one row of a policy table. A request is allowed when some row
+// matches its method, canonical path, Kibana line and (if set) query.
+type rule struct {
+	name   string
+	method string // GET also allows HEAD
+	path   string // segments; {x} is one segment, {build} a build prefix, ** the rest
+	on     lines
+	act    action
+	local  string                // for actLocal: the name of the local answer
+	query  func(url.Values) bool // nil: any query
+	check  func(target) bool     // nil: no per-share condition
+}
+
+// target is what a rule's check looks at.
+type target struct {
+	line  kbn.Line
+	share *tokens.Share
+	segs  []string
+}
+
+// shareRules is the deny-by-default policy under a share's path. Anything
+// not listed is refused with 403 and never reaches Kibana. The list holds
+// what a dashboard or visualization needs to render read-only, as measured
+// on the real 7.10.2 and 7.12.1 UIs and listed in kibana-api.md §7.
+//
+// TODO(kshare): saved-object reads and searches are allowed by route here;
+// checking every requested object against the shared object's closure and
+// clamping searches to the pinned window are the access-policy and
+// search-enforcement issues, not yet built.
+var shareRules = []rule{
+	// The page and what it loads relative to the share's base path.
+	{name: "app page", method: "GET", path: "/app/{app}", act: actPage, check: ownApp},
+	{name: "bootstrap script", method: "GET", path: "/bootstrap.js", on: platform},
+	{name: "bootstrap script 6.x", method: "GET", path: "/bundles/app/kibana/bootstrap.js", on: legacy},
+	{name: "translations", method: "GET", path: "/translations/**"},
+	{name: "ui files", method: "GET", path: "/ui/**"},
+	// Under a Kibana server.basePath the page names its static files with
+	// that prefix, which the rewrite moves under the share's path.
+	{name: "bundles", method: "GET", path: "/{build}/bundles/**"},
+	{name: "static under build prefix", method: "GET", path: "/{build}/ui/**"},
+	{name: "bundles 6.x", method: "GET", path: "/bundles/**", on: legacy},
+	{name: "built assets 6.x", method: "GET", path: "/built_assets/**", on: legacy},
+	{name: "ui framework css", method: "GET", path: "/node_modules/@kbn/ui-framework/dist/**"},
+
+	// Bootstrap reads made by core and plugins.
+	{name: "capabilities", method: "POST", path: "/api/core/capabilities", on: platform},
+	{name: "active space", method: "GET", path: "/internal/spaces/_active_space", on: xpack7},
+	{name: "licensing", method: "GET", path: "/api/licensing/info", on: xpack7},
+	{name: "xpack info 6.x", method: "GET", path: "/api/xpack/v1/info", on: legacy},
+	{name: "settings read", method: "GET", path: "/api/kibana/settings", on: kibanaAll},
+	{name: "settings read internal", method: "GET", path: "/internal/kibana/settings", on: since89},
+	{name: "global settings read", method: "GET", path: "/api/kibana/global_settings", on: since89},
+	{name: "global settings read internal", method: "GET", path: "/internal/kibana/global_settings", on: since89},
+	{name: "settings read osd", method: "GET", path: "/api/opensearch-dashboards/settings", on: osdOnly},
+
+	// Saved objects the page reads.
+	{name: "saved objects bulk get", method: "POST", path: "/api/saved_objects/_bulk_get"},
+	{name: "saved objects bulk resolve", method: "POST", path: "/api/saved_objects/_bulk_resolve", on: since715},
+	{name: "saved object resolve", method: "GET", path: "/api/saved_objects/resolve/{type}/{id}", on: since715, check: readableType(3)},
+	{name: "saved object get", method: "GET", path: "/api/saved_objects/{type}/{id}", check: readableType(2)},
+	{name: "data view titles", method: "GET", path: "/api/saved_objects/_find", query: onlyIndexPatterns},
+	{name: "content management get", method: "POST", path: "/api/content_management/rpc/get", on: since89},
+	{name: "content management bulk get", method: "POST", path: "/api/content_management/rpc/bulkGet", on: since89},
+	{name: "dashboards api get", method: "GET", path: "/api/dashboards/dashboard/{id}", on: since9, check: ownObject(3)},
+
+	// Field lookups.
+	{name: "fields for wildcard", method: "GET", path: "/api/index_patterns/_fields_for_wildcard"},
+	{name: "data view fields", method: "GET", path: "/internal/data_views/_fields_for_wildcard", on: since89},
+	{name: "data view fields 8.12", method: "GET", path: "/internal/data_views/fields", on: since89},
+	{name: "tsvb fields", method: "GET", path: "/api/metrics/fields", on: platform},
+
+	// Searches the panels make (kibana-api.md §1.6, §1.7).
+	{name: "msearch 6.x", method: "POST", path: "/elasticsearch/_msearch", on: legacy},
+	{name: "search", method: "POST", path: "/internal/search/{strategy}", on: platform, check: strategy(2)},
+	{name: "search poll", method: "POST", path: "/internal/search/{strategy}/{id}", on: platform, check: strategy(2)},
+	{name: "search cancel", method: "DELETE", path: "/internal/search/{strategy}/{id}", on: platform, check: strategy(2)},
+	{name: "bsearch", method: "POST", path: "/internal/bsearch", on: bsearch},
+	{name: "msearch osd", method: "POST", path: "/internal/_msearch", on: osdOnly},
+	{name: "tsvb data", method: "POST", path: "/api/metrics/vis/data"},
+	{name: "timelion", method: "POST", path: "/api/timelion/run", on: kibanaAll},
+	{name: "timelion internal", method: "POST", path: "/internal/timelion/run", on: since89},
+	{name: "timeline osd", method: "POST", path: "/api/timeline/run", on: osdOnly},
+	{name: "input controls", method: "GET", path: "/api/input_control_vis/settings"},
+	{name: "options list", method: "POST", path: "/api/kibana/controls/optionsList/{index}", on: since89},
+	{name: "options list internal", method: "POST", path: "/internal/controls/optionsList/{index}", on: since89},
+
+	// Answered by kshare: writes the UI makes on its own, telemetry, and
+	// the current user, which would otherwise name the service account.
+	{name: "settings write", method: "POST", path: "/api/kibana/settings", act: actLocal, local: "settings"},
+	{name: "settings write osd", method: "POST", path: "/api/opensearch-dashboards/settings", on: osdOnly, act: actLocal, local: "settings"},
+	{name: "ui counters", method: "POST", path: "/api/ui_counters/_report", act: actLocal, local: "ok"},
+	{name: "ui metric", method: "POST", path: "/api/ui_metric/report", act: actLocal, local: "ok"},
+	{name: "feature usage", method: "POST", path: "/internal/licensing/feature_usage/register", act: actLocal, local: "ok"},
+	{name: "telemetry config", method: "GET", path: "/api/telemetry/v2/config", act: actLocal, local: "telemetry"},
+	{name: "telemetry config internal", method: "GET", path: "/internal/telemetry/config", act: actLocal, local: "telemetry"},
+	{name: "telemetry notice", method: "PUT", path: "/api/telemetry/v2/userHasSeenNotice", act: actLocal, local: "ok"},
+	{name: "telemetry notice internal", method: "PUT", path: "/internal/telemetry/userHasSeenNotice", act: actLocal, local: "ok"},
+	{name: "telemetry last reported", method: "GET", path: "/internal/telemetry/last_reported", act: actLocal, local: "ok"},
+	{name: "insecure cluster alert", method: "GET", path: "/internal/security_oss/display_insecure_cluster_alert", act: actLocal, local: "no-alert"},
+	{name: "security oss state", method: "GET", path: "/internal/security_oss/app_state", act: actLocal, local: "oss-state"},
+	{name: "current user", method: "GET", path: "/internal/security/me", act: actLocal, local: "me"},
+	{name: "current user 6.x", method: "GET", path: "/api/security/v1/me", act: actLocal, local: "me"},
+}
+
+// rootRules is the allow-list outside every share path: static files that
+// the bootstrap code loads from Kibana's server base path. They are
+// forwarded without credentials, so they can only ever reach what Kibana
+// serves to anyone.
+var rootRules = []rule{
+	{name: "bundles", method: "GET", path: "/{build}/bundles/**", act: actStatic},
+	{name: "static under build prefix", method: "GET", path: "/{build}/ui/**", act: actStatic},
+	{name: "bundles 6.x", method: "GET", path: "/bundles/**", act: actStatic, on: legacy},
+	{name: "built assets 6.x", method: "GET", path: "/built_assets/**", act: actStatic, on: legacy},
+	{name: "ui files", method: "GET", path: "/ui/**", act: actStatic},
+	{name: "ui framework css", method: "GET", path: "/node_modules/@kbn/ui-framework/dist/**", act: actStatic},
+	{name: "eui css 6.x", method: "GET", path: "/node_modules/@elastic/eui/dist/**", act: actStatic, on: legacy},
+	{name: "translations", method: "GET", path: "/translations/**", act: actStatic},
+}
+
+// buildPrefix matches the cache-busting first segment of bundle URLs: the
+// build number (7.x–8.13) or the first 12 hex digits of the build SHA (8.14+).
+var buildPrefix = regexp.MustCompile(`^([0-9]{1,12}|[0-9a-f]{12})$`)
+
+// match returns the first rule of table that allows the request.
+func match(table []rule, l kbn.Line, sh *tokens.Share, method string, c canonical, q url.Values) (rule, bool) {
+	for _, r := range table {
+		if !methodOK(r.method, method) || (r.on != nil && !r.on(l)) {
+			continue
+		}
+		if c.trailing || !pathMatches(r.path, c.segments) {
+			continue
+		}
+		if r.query != nil && !r.query(q) {
+			continue
+		}
+		if r.check != nil && !r.check(target{line: l, share: sh, segs: c.segments}) {
+			continue
+		}
+		return r, true
+	}
+	return rule{}, false
+}
+
+func methodOK(want, got string) bool {
+	return want == got || (want == http.MethodGet && got == http.MethodHead)
+}
+
+func pathMatches(pattern string, segs []string) bool {
+	pat := strings.Split(strings.TrimPrefix(pattern, "/"), "/")
+	for i, p := range pat {
+		if p == "**" {
+			return len(segs) > i
+		}
+		if i >= len(segs) {
+			return false
+		}
+		switch {
+		case p == "{build}":
+			if !buildPrefix.MatchString(segs[i]) {
+				return false
+			}
+		case strings.HasPrefix(p, "{"):
+			// any one segment
+		case p != segs[i]:
+			return false
+		}
+	}
+	return len(segs) == len(pat)
+}
+
+// ownApp allows only the app that shows the shared object: another app's
+// page would give the recipient the rest of Kibana.
+func ownApp(t target) bool {
+	return t.share != nil && len(t.segs) == 2 && t.segs[1] == kbn.App(t.line, t.share.Kind)
+}
+
+// readableTypes are the saved-object types a dashboard's panels read.
+var readableTypes = map[string]bool{
+	"dashboard": true, "visualization": true, "lens": true, "search": true,
+	"index-pattern": true, "map": true, "tag": true, "config": true,
+}
+
+func readableType(at int) func(target) bool {
+	return func(t target) bool { return len(t.segs) > at && readableTypes[t.segs[at]] }
+}
+
+func ownObject(at int) func(target) bool {
+	return func(t target) bool {
+		return t.share != nil && len(t.segs) > at && t.segs[at] == t.share.ObjectID
+	}
+}
+
+// searchStrategies are the strategies a dashboard's panels use: es and ese
+// on Kibana, opensearch on OpenSearch Dashboards. eql, sql and esql are
+// refused: they are not needed to render and cannot be checked yet.
+var searchStrategies = map[string]bool{"es": true, "ese": true, "opensearch": true}
+
+func strategy(at int) func(target) bool {
+	return func(t target) bool { return len(t.segs) > at && searchStrategies[t.segs[at]] }
+}
+
+// onlyIndexPatterns lets _find list data views only, with one type
+// parameter: a repeated type=dashboard would otherwise widen it.
+func onlyIndexPatterns(q url.Values) bool {
+	t := q["type"]
+	return len(t) == 1 && t[0] == "index-pattern"
+}

@@ -1,0 +1,288 @@
+// Package proxy is kshare's HTTP front: it takes the share from the request
+// path, decides by a deny-by-default policy, and forwards what it allows to
+// Kibana through goproxy with the service credentials, presenting Kibana to
+// the recipient under a per-share base path.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/elazarl/goproxy"
+
+	"github.com/kshare/kshare/proxy/kbn"
+	"github.com/kshare/kshare/tokens"
+)
+
+// ShareLookup is what the proxy needs from the share store.
+type ShareLookup interface {
+	Lookup(ctx context.Context, tok tokens.Token) (tokens.Share, error)
+}
+
+// LineSource tells which Kibana line is in front of kshare.
+type LineSource interface {
+	Line(ctx context.Context) (kbn.Line, error)
+}
+
+// ObjectSource reads saved objects and settings with the service
+// credentials (cached by the implementation).
+type ObjectSource interface {
+	Object(ctx context.Context, space, typ, id string) (kbn.SavedObject, error)
+	Settings(ctx context.Context, space string, l kbn.Line) (map[string]any, error)
+}
+
+// Options configure a Server. Every field is required unless noted.
+type Options struct {
+	Kibana      *url.URL // upstream; its path is Kibana's server.basePath
+	PublicURL   *url.URL // base of every absolute URL kshare writes
+	SharePrefix string   // e.g. "/kshare"
+	Store       ShareLookup
+	Lines       LineSource
+	Objects     ObjectSource
+	Credentials func(http.Header) // adds the service credentials; nil = none
+	Transport   *http.Transport   // upstream transport; nil = a tuned default
+	Logger      *slog.Logger
+	MaxBody     int64    // request body limit in bytes; 0 = 4 MiB
+	Metrics     *Metrics // nil = none
+}
+
+// Server is the kshare request handler.
+type Server struct {
+	opt     Options
+	gp      *goproxy.ProxyHttpServer
+	log     *slog.Logger
+	basePth string // Kibana's server.basePath, no trailing slash
+	now     func() time.Time
+}
+
+// New builds a Server.
+func New(opt Options) (*Server, error) {
+	if opt.Kibana == nil || opt.PublicURL == nil || opt.Store == nil || opt.Lines == nil ||
+		opt.Objects == nil || opt.Logger == nil {
+		return nil, errors.New("proxy: missing required option")
+	}
+	if opt.MaxBody <= 0 {
+		opt.MaxBody = 4 << 20
+	}
+	if opt.Transport == nil {
+		opt.Transport = NewTransport(TransportOptions{})
+	}
+	s := &Server{
+		opt:     opt,
+		log:     opt.Logger,
+		basePth: strings.TrimSuffix(opt.Kibana.Path, "/"),
+		now:     time.Now,
+	}
+	s.gp = s.newGoproxy()
+	return s, nil
+}
+
+// ServeHTTP is the front handler. goproxy is a forward proxy first: it
+// would tunnel CONNECT and absolute-form requests to any host, so those are
+// refused here before goproxy sees anything, and every request goproxy
+// handles is rebuilt by kshare with the configured upstream.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	raw := rawPath(r.RequestURI)
+	switch {
+	case r.Method == http.MethodConnect || raw == "":
+		s.refuse(w, r, "", refBadRequest, "absolute-form or CONNECT")
+		return
+	case r.Method == http.MethodTrace || r.Method == "TRACK":
+		s.refuse(w, r, "", refMethod, "trace")
+		return
+	case r.Header.Get("Upgrade") != "" || r.Header.Get("Http2-Settings") != "":
+		s.refuse(w, r, "", refBadRequest, "upgrade")
+		return
+	}
+	if tok, rest, ok := splitShare(raw, s.opt.SharePrefix); ok {
+		s.serveShare(w, r, tok, rest)
+		return
+	}
+	s.serveRoot(w, r, raw)
+}
+
+// serveShare handles everything under <prefix>/<token>. Order matters: the
+// share comes from the raw path, the rest is canonicalised once, the policy
+// decides on that canonical form, and exactly that form is forwarded.
+func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest string) {
+	ctx := r.Context()
+	if rawTok == "-" {
+		s.serveOwn(w, r, rest)
+		return
+	}
+
+	// Phase 1: the share.
+	tok, err := tokens.ParseToken(rawTok)
+	var sh tokens.Share
+	if err == nil {
+		sh, err = s.lookup(ctx, tok)
+	}
+	if err != nil {
+		s.refuse(w, r, rest, storeRefusal(err), "lookup", slog.String(keyShare, tok.ID))
+		return
+	}
+	base := s.opt.SharePrefix + "/" + tok.String()
+
+	// Phase 2: the canonical path and query.
+	c, err := canonicalize(orSlash(rest))
+	if err != nil {
+		s.refuse(w, r, "", pathRefusal(err), "path", slog.String(keyShare, sh.ID))
+		return
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.refuse(w, r, c.escaped, refBadRequest, "query", slog.String(keyShare, sh.ID))
+		return
+	}
+	line, err := s.opt.Lines.Line(ctx)
+	if err != nil {
+		s.refuse(w, r, c.escaped, kibanaRefusal(err), "line", slog.String(keyShare, sh.ID))
+		return
+	}
+
+	// Phase 3: decide.
+	if c.escaped == "/" {
+		s.serveEntry(w, r, &sh, base, line)
+		return
+	}
+	if r.Method == http.MethodOptions {
+		s.answerOptions(w)
+		return
+	}
+	ru, ok := match(shareRules, line, &sh, r.Method, c, q)
+	if !ok {
+		s.refuse(w, r, c.escaped, refForbidden, "policy", slog.String(keyShare, sh.ID))
+		return
+	}
+	if ru.act == actLocal {
+		s.answerLocal(w, r, ru, &sh)
+		return
+	}
+
+	// Phase 4: forward exactly the canonical path.
+	s.forward(w, r, &request{
+		share: &sh, base: base, line: line, rule: ru.name, canon: c, query: q,
+		upstreamPath: s.basePth + kbn.SpacePath(sh.Space) + c.escaped,
+		page:         ru.act == actPage,
+		json:         wantsJSON(r, c.escaped),
+	})
+}
+
+// lookupTimeout bounds a share lookup: with Redis down, go-redis retries
+// for seconds, and a refusal (503) beats a hanging page.
+const lookupTimeout = 2 * time.Second
+
+func (s *Server) lookup(ctx context.Context, tok tokens.Token) (tokens.Share, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	return s.opt.Store.Lookup(ctx, tok)
+}
+
+// serveRoot handles requests outside every share path: only the static
+// allow-list, forwarded without credentials. Kibana's bootstrap code asks
+// for bundles under its own server.basePath, which is stripped before
+// matching and put back when forwarding.
+func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request, raw string) {
+	if s.basePth != "" {
+		var found bool
+		if raw, found = strings.CutPrefix(raw, s.basePth+"/"); !found {
+			s.refuse(w, r, "", refNotFound, "outside base path")
+			return
+		}
+		raw = "/" + raw
+	}
+	c, err := canonicalize(raw)
+	if err != nil {
+		s.refuse(w, r, "", pathRefusal(err), "path")
+		return
+	}
+	line, err := s.opt.Lines.Line(r.Context())
+	if err != nil {
+		s.refuse(w, r, c.escaped, kibanaRefusal(err), "line")
+		return
+	}
+	ru, ok := match(rootRules, line, nil, r.Method, c, nil)
+	if !ok {
+		s.refuse(w, r, c.escaped, refNotFound, "not static")
+		return
+	}
+	s.forward(w, r, &request{
+		line: line, rule: ru.name, canon: c, static: true,
+		upstreamPath: s.basePth + c.escaped,
+		rawQuery:     r.URL.RawQuery,
+	})
+}
+
+// serveOwn answers kshare's own endpoints under <prefix>/-/.
+func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request, rest string) {
+	switch rest {
+	case "/healthz":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		setShareHeaders(w.Header())
+		_, _ = w.Write([]byte("ok\n"))
+	default:
+		s.refuse(w, r, rest, refNotFound, "own")
+	}
+}
+
+func (s *Server) answerOptions(w http.ResponseWriter) {
+	// OPTIONS is answered here on purpose: kshare grants no CORS, so there
+	// is nothing for Kibana to say.
+	setShareHeaders(w.Header())
+	w.Header().Set("Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// refuse answers with a refusal and logs why. path must be canonical (it
+// never holds the token).
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, path string, f refusal,
+	why string, attrs ...slog.Attr) {
+	attrs = append(attrs, slog.String(keyMethod, r.Method), slog.String(keyPath, path),
+		slog.Int(keyStatus, f.status), slog.String(keyReason, f.reason), slog.String(keyDetail, why))
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request refused", attrs...)
+	s.opt.Metrics.refused(f.reason)
+	f.write(w, wantsJSON(r, path))
+}
+
+func orSlash(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+func storeRefusal(err error) refusal {
+	switch {
+	case errors.Is(err, tokens.ErrPaused):
+		return refPaused
+	case errors.Is(err, tokens.ErrUnavailable):
+		return refStoreDown
+	default:
+		return refUnknown
+	}
+}
+
+func pathRefusal(err error) refusal {
+	if errors.Is(err, errPathTooLong) {
+		return refTooLong
+	}
+	return refBadRequest
+}
+
+func kibanaRefusal(err error) refusal {
+	switch {
+	case errors.Is(err, kbn.ErrUnauthorized):
+		return refKibanaAuth
+	case errors.Is(err, kbn.ErrNotFound):
+		return refObjectGone
+	case errors.Is(err, context.DeadlineExceeded):
+		return refKibanaSlow
+	default:
+		return refKibanaDown
+	}
+}
