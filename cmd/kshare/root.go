@@ -23,7 +23,13 @@ type app struct {
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	a := &app{stdout: stdout, stderr: stderr, env: os.LookupEnv}
+	return newRootEnv(stdout, stderr, os.LookupEnv)
+}
+
+// newRootEnv builds the command tree reading the environment through env,
+// so tests can pass a map.
+func newRootEnv(stdout, stderr io.Writer, env func(string) (string, bool)) *cobra.Command {
+	a := &app{stdout: stdout, stderr: stderr, env: env}
 	root := &cobra.Command{
 		Use:   "kshare",
 		Short: "Share one Kibana dashboard or visualization through a link",
