@@ -33,7 +33,9 @@ type request struct {
 	upstreamPath string // escaped path at Kibana
 	page         bool   // the object's bootstrap page: rewrite it
 	static       bool
-	json         bool // the recipient expects JSON errors
+	json         bool   // the recipient expects JSON errors
+	respRewrite  string // jsonRewriters entry for Kibana's answer, if any
+	ctx          context.Context
 	start        time.Time
 }
 
@@ -104,6 +106,7 @@ func (s *Server) newGoproxy() *goproxy.ProxyHttpServer {
 // forward builds the upstream request from scratch and hands it to goproxy.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, rq *request) {
 	rq.start = s.now()
+	rq.ctx = r.Context()
 	body, refusal, ok := s.upstreamBody(r, rq)
 	if !ok {
 		s.refuse(w, r, rq.canon.escaped, refusal, "body", shareAttr(rq))
@@ -122,7 +125,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.refuse(w, r, rq.canon.escaped, refBadRequest, "build request", shareAttr(rq))
 		return
 	}
-	out.Header = upstreamHeaders(r.Header, rq.page)
+	out.Header = upstreamHeaders(r.Header, rq.page || rq.respRewrite != "")
 	if !rq.static {
 		kibanaHeaders(out.Header, rq.line, r.Method, s.opt.Credentials)
 	}
@@ -199,6 +202,8 @@ func (s *Server) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Re
 		return s.redirect(ctx.Req, resp, rq)
 	case rq.page && resp.StatusCode == http.StatusOK:
 		return s.rewritePage(ctx.Req, resp, rq)
+	case rq.respRewrite != "" && resp.StatusCode == http.StatusOK:
+		return s.rewriteJSON(ctx.Req, resp, rq)
 	case rq.page && resp.StatusCode >= 500:
 		// The page itself failed: a readable kshare page, not Kibana's JSON.
 		return s.replace(ctx.Req, resp, rq, refKibanaDown)

@@ -50,6 +50,7 @@ type rule struct {
 	local  string                // for actLocal: the name of the local answer
 	query  func(url.Values) bool // nil: any query
 	check  func(target) bool     // nil: no per-share condition
+	resp   string                // name of a jsonRewriters entry for Kibana's answer
 }
 
 // target is what a rule's check looks at.
@@ -84,15 +85,15 @@ var shareRules = []rule{
 	{name: "ui framework css", method: "GET", path: "/node_modules/@kbn/ui-framework/dist/**"},
 
 	// Bootstrap reads made by core and plugins.
-	{name: "capabilities", method: "POST", path: "/api/core/capabilities", on: platform},
+	{name: "capabilities", method: "POST", path: "/api/core/capabilities", on: platform, resp: "capabilities"},
 	{name: "active space", method: "GET", path: "/internal/spaces/_active_space", on: xpack7},
 	{name: "licensing", method: "GET", path: "/api/licensing/info", on: xpack7},
 	{name: "xpack info 6.x", method: "GET", path: "/api/xpack/v1/info", on: legacy},
-	{name: "settings read", method: "GET", path: "/api/kibana/settings", on: kibanaAll},
-	{name: "settings read internal", method: "GET", path: "/internal/kibana/settings", on: since89},
-	{name: "global settings read", method: "GET", path: "/api/kibana/global_settings", on: since89},
-	{name: "global settings read internal", method: "GET", path: "/internal/kibana/global_settings", on: since89},
-	{name: "settings read osd", method: "GET", path: "/api/opensearch-dashboards/settings", on: osdOnly},
+	{name: "settings read", method: "GET", path: "/api/kibana/settings", on: kibanaAll, resp: "settings"},
+	{name: "settings read internal", method: "GET", path: "/internal/kibana/settings", on: since89, resp: "settings"},
+	{name: "global settings read", method: "GET", path: "/api/kibana/global_settings", on: since89, resp: "settings"},
+	{name: "global settings read internal", method: "GET", path: "/internal/kibana/global_settings", on: since89, resp: "settings"},
+	{name: "settings read osd", method: "GET", path: "/api/opensearch-dashboards/settings", on: osdOnly, resp: "settings"},
 
 	// Saved objects the page reads.
 	{name: "saved objects bulk get", method: "POST", path: "/api/saved_objects/_bulk_get"},
@@ -245,4 +246,29 @@ func strategy(at int) func(target) bool {
 func onlyIndexPatterns(q url.Values) bool {
 	t := q["type"]
 	return len(t) == 1 && t[0] == "index-pattern"
+}
+
+// dangerousPaths are refused even in report mode: raw Elasticsearch
+// access, exports, security, sessions, settings, short URLs and spaces.
+var dangerousPaths = []string{
+	"/api/console/**", "/elasticsearch/**", "/api/saved_objects/_export", "/api/saved_objects/_import",
+	"/api/security/**", "/internal/security/**", "/api/spaces/**", "/internal/session/**",
+	"/internal/session", "/api/kibana/settings/**", "/internal/kibana/settings/**",
+	"/api/short_url/**", "/api/short_url", "/api/shorten_url", "/goto/**",
+	"/api/kibana/dashboards/**", "/api/reporting/**", "/api/v1/**",
+}
+
+// alwaysDangerous reports whether a request stays refused in report mode:
+// every method that can write (anything but GET and HEAD), and reads of
+// the dangerous paths.
+func alwaysDangerous(method string, c canonical) bool {
+	if method != http.MethodGet && method != http.MethodHead {
+		return true
+	}
+	for _, p := range dangerousPaths {
+		if pathMatches(p, c.segments) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -94,7 +95,7 @@ func (s *Server) rewritePage(req *http.Request, resp *http.Response, rq *request
 	body, err := decodeBody(resp)
 	var out bytes.Buffer
 	if err == nil {
-		err = rewrite.Bootstrap(&out, body, s.pageOptions(req, rq))
+		err = rewrite.Bootstrap(&out, body, s.pageOptions(req.Context(), rq))
 	}
 	if err != nil {
 		f := refKibanaDown
@@ -132,12 +133,12 @@ func decodeBody(resp *http.Response) (io.Reader, error) {
 // pageOptions are the rewrite settings for one share's page: the pinned
 // time as the default range and the share's time zone, so that Kibana's
 // own time handling agrees with the link.
-func (s *Server) pageOptions(req *http.Request, rq *request) rewrite.Options {
+func (s *Server) pageOptions(ctx context.Context, rq *request) rewrite.Options {
 	opt := rewrite.Options{ShareBase: rq.base, Settings: map[string]any{}}
 	if rq.share.TZ != "" {
 		opt.Settings["dateFormat:tz"] = rq.share.TZ
 	}
-	if pin, err := s.pin(req.Context(), rq.share, rq.line); err == nil {
+	if pin, err := s.pin(ctx, rq.share, rq.line); err == nil {
 		opt.Settings["timepicker:timeDefaults"] = timeDefaults(pin)
 	}
 	return opt

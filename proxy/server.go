@@ -49,6 +49,11 @@ type Options struct {
 	Logger      *slog.Logger
 	MaxBody     int64    // request body limit in bytes; 0 = 4 MiB
 	Metrics     *Metrics // nil = none
+	// Report, when true, forwards what the policy would refuse (except the
+	// always-dangerous set) and logs it, so a team can check kshare against
+	// its Kibana before enforcing. ReportShare limits it to one share ID.
+	Report      bool
+	ReportShare string
 }
 
 // Server is the kshare request handler.
@@ -155,6 +160,13 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 		return
 	}
 	ru, ok := match(shareRules, line, &sh, r.Method, c, q)
+	if !ok && s.reporting(sh.ID) && !alwaysDangerous(r.Method, c) {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "report mode: forwarding a request enforce mode refuses",
+			slog.String(keyShare, sh.ID), slog.String(keyMethod, r.Method),
+			slog.String(keyPath, c.escaped), slog.String(keyRule, "default deny"))
+		s.opt.Metrics.refused("report_forwarded")
+		ru, ok = rule{name: "report mode", act: actForward}, true
+	}
 	if !ok {
 		s.refuse(w, r, c.escaped, refForbidden, "policy", slog.String(keyShare, sh.ID))
 		return
@@ -170,6 +182,7 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 		upstreamPath: s.basePth + kbn.SpacePath(sh.Space) + c.escaped,
 		page:         ru.act == actPage,
 		json:         wantsJSON(r, c.escaped),
+		respRewrite:  ru.resp,
 	})
 }
 
@@ -247,6 +260,10 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, path string, f r
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request refused", attrs...)
 	s.opt.Metrics.refused(f.reason)
 	f.write(w, wantsJSON(r, path))
+}
+
+func (s *Server) reporting(shareID string) bool {
+	return s.opt.Report && (s.opt.ReportShare == "" || s.opt.ReportShare == shareID)
 }
 
 func orSlash(p string) string {

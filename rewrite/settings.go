@@ -98,3 +98,21 @@ func childMap(m map[string]any, k string) map[string]any {
 	m[k] = c
 	return c
 }
+
+// RecipientSettings turns the user settings of a settings API answer
+// (key → {"userValue": v}) into what a recipient may see: the same
+// allow-list and forced values as the bootstrap page, so the page and
+// GET /api/kibana/settings agree.
+func RecipientSettings(user map[string]any, extra map[string]any) map[string]any {
+	if user == nil {
+		user = map[string]any{}
+	}
+	filterUser(user)
+	for k, v := range builtinSettings {
+		user[k] = map[string]any{"userValue": v}
+	}
+	for k, v := range extra {
+		user[k] = map[string]any{"userValue": v}
+	}
+	return user
+}

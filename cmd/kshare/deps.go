@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -76,6 +77,17 @@ func newDeps(cfg config.Config) (*deps, error) {
 	}
 	d.store = tokens.NewStore(d.rdb, cfg.Redis.KeyPrefix)
 	return d, nil
+}
+
+// proxyOptions are the proxy's options from the configuration.
+func (d *deps) proxyOptions(logger *slog.Logger, m *proxy.Metrics) proxy.Options {
+	return proxy.Options{
+		Kibana: d.kibanaURL, PublicURL: d.publicURL, SharePrefix: d.cfg.SharePrefix,
+		Store: d.store, Lines: d.cached, Objects: d.cached, Credentials: d.creds,
+		Transport: d.transport, Logger: logger, MaxBody: d.cfg.HTTP.MaxBodyBytes, Metrics: m,
+		Report:      d.cfg.Policy.Mode == config.PolicyReport,
+		ReportShare: d.cfg.Policy.ReportShare,
+	}
 }
 
 // credentials returns the function that adds the service credentials to

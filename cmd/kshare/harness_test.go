@@ -76,11 +76,7 @@ func newEnv(t *testing.T, line kbn.Line, o envOptions) *env {
 	t.Cleanup(d.Close)
 	e.d = d
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := proxy.New(proxy.Options{
-		Kibana: d.kibanaURL, PublicURL: d.publicURL, SharePrefix: cfg.SharePrefix,
-		Store: d.store, Lines: d.cached, Objects: d.cached, Credentials: d.creds,
-		Transport: d.transport, Logger: logger, MaxBody: cfg.HTTP.MaxBodyBytes,
-	})
+	h, err := proxy.New(d.proxyOptions(logger, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,12 +75,7 @@ func (a *app) serve(ctx context.Context, cfg config.Config, shareURL string) err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h, err := proxy.New(proxy.Options{
-		Kibana: d.kibanaURL, PublicURL: d.publicURL, SharePrefix: cfg.SharePrefix,
-		Store: d.store, Lines: d.cached, Objects: d.cached, Credentials: d.creds,
-		Transport: d.transport, Logger: logger, MaxBody: cfg.HTTP.MaxBodyBytes,
-		Metrics: proxy.NewMetrics(reg),
-	})
+	h, err := proxy.New(d.proxyOptions(logger, proxy.NewMetrics(reg)))
 	if err != nil {
 		return err
 	}
