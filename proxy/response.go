@@ -72,10 +72,11 @@ func (s *Server) mapLocation(req *http.Request, loc string, rq *request) (string
 // stripSpace removes the share's own space prefix from a Kibana path; a
 // path in another space is refused.
 func stripSpace(p, space string) (string, bool) {
-	if !strings.HasPrefix(p, "/s/") {
-		return p, true
-	}
 	sp := kbn.SpacePath(space)
+	if !strings.HasPrefix(p, "/s/") {
+		// No space prefix: the default space, right only for its shares.
+		return p, sp == ""
+	}
 	if sp == "" {
 		return "", false
 	}
