@@ -51,6 +51,20 @@ type Config struct {
 	Policy  Policy  `yaml:"policy"`
 	HTTP    HTTP    `yaml:"http"`
 	Metrics Metrics `yaml:"metrics"`
+
+	Recipient Recipient `yaml:"recipient"`
+}
+
+// Recipient is what a recipient's page shows and where it may be embedded.
+type Recipient struct {
+	// BannerSnapshot shows the time-frame banner on snapshot shares unless a
+	// share says otherwise. Default true.
+	BannerSnapshot bool `yaml:"banner_snapshot"`
+	// BannerSaved shows it on saved-object shares. Default false.
+	BannerSaved bool `yaml:"banner_saved"`
+	// FrameAncestors are origins (https://host[:port]) that may frame every
+	// share; empty (the default) means no site may frame one.
+	FrameAncestors []string `yaml:"frame_ancestors"`
 }
 
 // Kibana is how kshare reaches Kibana and authenticates to it.
@@ -213,9 +227,10 @@ func Default() Config {
 			DialTimeout: 5 * time.Second,
 			Timeout:     2 * time.Second,
 		},
-		Shares: Shares{DefaultTTL: 7 * 24 * time.Hour, DefaultMode: "snapshot"},
-		Log:    Log{Level: "info", Format: "text"},
-		Policy: Policy{Mode: PolicyEnforce},
+		Shares:    Shares{DefaultTTL: 7 * 24 * time.Hour, DefaultMode: "snapshot"},
+		Recipient: Recipient{BannerSnapshot: true},
+		Log:       Log{Level: "info", Format: "text"},
+		Policy:    Policy{Mode: PolicyEnforce},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       120 * time.Second,

@@ -126,6 +126,14 @@ var keys = []key{
 
 	{path: "metrics.listen", help: "Address serving Prometheus /metrics, " +
 		"host:port. Empty turns metrics off."},
+
+	{path: "recipient.banner_snapshot", help: "Show the banner that names the " +
+		"pinned time window on snapshot shares. A share can override it."},
+	{path: "recipient.banner_saved", help: "Show that banner on saved-object " +
+		"shares too."},
+	{path: "recipient.frame_ancestors", help: "Origins such as " +
+		"https://intranet.example that may show shares in a frame; comma-separated " +
+		"in the environment. Empty means no site may frame a share."},
 }
 
 // lookupKey returns the key with the given path.

@@ -85,6 +85,11 @@ func (c Config) Validate() error {
 			ch.add("metrics.listen", c.Metrics.Listen, "must differ from listen")
 		}
 	}
+	for _, o := range c.Recipient.FrameAncestors {
+		if !originRE.MatchString(o) {
+			ch.add("recipient.frame_ancestors", o, "want an origin such as https://intranet.example")
+		}
+	}
 	if len(ch.problems) == 0 {
 		return nil
 	}
@@ -414,3 +419,6 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// originRE is an origin as CSP frame-ancestors takes it: scheme, host, port.
+var originRE = regexp.MustCompile(`^https?://[a-z0-9.\-]+(:[0-9]{1,5})?$`)

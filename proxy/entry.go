@@ -34,6 +34,8 @@ func (s *Server) serveEntry(w http.ResponseWriter, r *http.Request, sh *tokens.S
 		s.refuse(w, r, "/", kibanaRefusal(err), "entry time", slog.String(keyShare, sh.ID))
 		return
 	}
+	w.Header().Set("Content-Security-Policy", editCSP("", s.frames(sh)))
+	setFrameOptions(w.Header(), s.frames(sh))
 	setShareHeaders(w.Header())
 	w.Header().Set("Location", s.absoluteShareURL(base, kbn.EntryPath(l, sh.Kind, sh.ObjectID, pin)))
 	w.WriteHeader(http.StatusSeeOther)

@@ -189,7 +189,7 @@ func (s *Server) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Re
 	if resp == nil {
 		return s.upstreamFailed(ctx, rq)
 	}
-	filterResponseHeaders(resp.Header)
+	filterResponseHeaders(resp.Header, s.frames(rq.share))
 	if !rq.static {
 		setShareHeaders(resp.Header)
 	}
@@ -273,4 +273,16 @@ func shareAttr(rq *request) slog.Attr {
 		return slog.String(keyShare, "")
 	}
 	return slog.String(keyShare, rq.share.ID)
+}
+
+// frames returns the origins that may frame a share's responses: the
+// configured ones and the share's own. Static files get the same as none.
+func (s *Server) frames(sh *tokens.Share) []string {
+	if sh == nil {
+		return nil
+	}
+	if len(sh.FrameAncestors) == 0 {
+		return s.opt.FrameAncestors
+	}
+	return append(append([]string(nil), s.opt.FrameAncestors...), sh.FrameAncestors...)
 }

@@ -105,8 +105,9 @@ var droppedResponseHeaders = []string{
 	"Connection", "Keep-Alive", "Proxy-Connection", "Upgrade", "Te", "Trailer",
 }
 
-// filterResponseHeaders removes what must not reach the recipient.
-func filterResponseHeaders(h http.Header) {
+// filterResponseHeaders removes what must not reach the recipient. frames
+// are the origins that may frame the response (none: framing refused).
+func filterResponseHeaders(h http.Header, frames []string) {
 	for _, v := range h.Values("Connection") {
 		for _, name := range strings.Split(v, ",") {
 			h.Del(strings.TrimSpace(name))
@@ -120,8 +121,8 @@ func filterResponseHeaders(h http.Header) {
 			delete(h, k)
 		}
 	}
-	h.Set("Content-Security-Policy", editCSP(h.Get("Content-Security-Policy")))
-	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", editCSP(h.Get("Content-Security-Policy"), frames))
+	setFrameOptions(h, frames)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 }
@@ -132,16 +133,27 @@ func setShareHeaders(h http.Header) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
 	if h.Get("Content-Security-Policy") == "" {
-		h.Set("Content-Security-Policy", editCSP(""))
+		h.Set("Content-Security-Policy", editCSP("", nil))
+		setFrameOptions(h, nil)
 	}
 }
 
-// editCSP edits Kibana's policy in place: framing is refused and report
-// endpoints (which name Kibana's address) are dropped; every other
-// directive is kept as Kibana set it.
-func editCSP(csp string) string {
+// setFrameOptions keeps X-Frame-Options consistent with frame-ancestors:
+// DENY when no site may frame, absent when some may (it cannot name them,
+// and browsers that know frame-ancestors ignore it anyway).
+func setFrameOptions(h http.Header, frames []string) {
+	if len(frames) == 0 {
+		h.Set("X-Frame-Options", "DENY")
+	} else {
+		h.Del("X-Frame-Options")
+	}
+}
+
+// editCSP edits Kibana's policy in place: frame-ancestors names exactly
+// frames ('none' when empty) and report endpoints (which name Kibana's
+// address) are dropped; every other directive is kept as Kibana set it.
+func editCSP(csp string, frames []string) string {
 	var keep []string
 	for _, d := range strings.Split(csp, ";") {
 		d = strings.TrimSpace(d)
@@ -152,6 +164,10 @@ func editCSP(csp string) string {
 		}
 		keep = append(keep, d)
 	}
-	keep = append(keep, "frame-ancestors 'none'")
+	fa := "'none'"
+	if len(frames) > 0 {
+		fa = strings.Join(frames, " ")
+	}
+	keep = append(keep, "frame-ancestors "+fa)
 	return strings.Join(keep, "; ")
 }

@@ -87,11 +87,15 @@ func TestEditCSP(t *testing.T) {
 	t.Parallel()
 	in := "script-src 'self'; frame-ancestors 'self'; report-uri https://kibana.internal/csp; style-src 'unsafe-inline' 'self'"
 	want := "script-src 'self'; style-src 'unsafe-inline' 'self'; frame-ancestors 'none'"
-	if got := editCSP(in); got != want {
+	if got := editCSP(in, nil); got != want {
 		t.Errorf("editCSP = %q, want %q", got, want)
 	}
-	if got := editCSP(""); got != "frame-ancestors 'none'" {
+	if got := editCSP("", nil); got != "frame-ancestors 'none'" {
 		t.Errorf("editCSP(\"\") = %q", got)
+	}
+	if got := editCSP("", []string{"https://a.example", "http://b.example:8080"}); got !=
+		"frame-ancestors https://a.example http://b.example:8080" {
+		t.Errorf("editCSP with origins = %q", got)
 	}
 }
 

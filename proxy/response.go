@@ -141,6 +141,9 @@ func (s *Server) pageOptions(ctx context.Context, rq *request) rewrite.Options {
 	}
 	if pin, err := s.pin(ctx, rq.share, rq.line); err == nil {
 		opt.Settings["timepicker:timeDefaults"] = timeDefaults(pin)
+		if s.bannerOn(rq.share) {
+			opt.Banner = bannerText(rq.share, pin)
+		}
 	}
 	return opt
 }

@@ -54,6 +54,12 @@ type Options struct {
 	// its Kibana before enforcing. ReportShare limits it to one share ID.
 	Report      bool
 	ReportShare string
+	// BannerSnapshot and BannerSaved turn the time-frame banner on for
+	// snapshot and saved-object shares; a share's own setting wins.
+	BannerSnapshot, BannerSaved bool
+	// FrameAncestors are origins that may frame every share (CSP
+	// frame-ancestors); a share adds its own. Empty: framing refused.
+	FrameAncestors []string
 }
 
 // Server is the kshare request handler.

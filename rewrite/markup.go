@@ -128,3 +128,35 @@ func element(a atom.Atom, attrs ...string) *html.Node {
 	}
 	return n
 }
+
+// BannerID is the id of the banner element kshare adds to a page.
+const BannerID = "kshare-banner"
+
+// BannerHeight is the banner's height in CSS pixels.
+const BannerHeight = 24
+
+// bannerCSS fixes the banner at the top and moves the application down by
+// its height, whichever way a line reserves room for its header: body
+// padding (6.8–7.x, OSD), the .app-wrapper offset (≤7.13, OSD) or the
+// fixed-header offsets 8.x/9.x read from CSS variables. Every rule carries
+// "html" to win over layoutCSS's zero offsets. Widths are left alone, so
+// Kibana's panel grid computes the same columns as without the banner.
+const bannerCSS = `#kshare-banner{position:fixed;top:0;left:0;right:0;height:24px;` +
+	`z-index:2147483000;box-sizing:border-box;padding:0 12px;margin:0;` +
+	`font:12px/24px system-ui,-apple-system,"Segoe UI",sans-serif;` +
+	`background:#343741;color:#fff;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+html body,html body.kbnBody,html body.kbnBody--chromeVisible,html body.euiBody--headerIsFixed` +
+	`{padding-top:24px!important}
+html body.kbnBody{--euiFixedHeadersOffset:24px!important;--kbnAppHeadersOffset:24px!important}
+html body div.app-wrapper,html body div.kbnAppWrapper{top:24px!important}
+html body #app-fixed-viewport{top:24px!important}
+`
+
+// injectBanner puts the banner first in <body>, before the element Kibana
+// renders into, so Kibana's own DOM is untouched.
+func injectBanner(doc *goquery.Document, text string) {
+	doc.Find("#" + BannerID).Remove()
+	div := element(atom.Div, "id", BannerID, "role", "note", "aria-label", "Time frame of this shared view")
+	div.AppendChild(&html.Node{Type: html.TextNode, Data: text})
+	doc.Find("body").First().PrependNodes(div)
+}

@@ -35,6 +35,10 @@ type Options struct {
 	// share banner). Plain CSS, escaped by the caller; "</" is neutralised so
 	// it cannot close the style element. Empty adds nothing.
 	ExtraCSS string
+	// Banner is the text of the time-frame banner, a slim bar fixed at the
+	// top of the page that says which window the share shows. Plain text
+	// (the renderer escapes it); empty means no banner.
+	Banner string
 }
 
 // ErrNotBootstrap means the page has no kbn-/osd-injected-metadata element,
@@ -82,7 +86,12 @@ func Bootstrap(dst io.Writer, src io.Reader, opt Options) error {
 	el.SetAttr("data", data)
 
 	moveMarkupURLs(doc, mv)
-	injectHead(doc, opt.ExtraCSS)
+	css := opt.ExtraCSS
+	if opt.Banner != "" {
+		injectBanner(doc, opt.Banner)
+		css = bannerCSS + css
+	}
+	injectHead(doc, css)
 
 	if err := goquery.Render(dst, doc.Selection); err != nil {
 		return fmt.Errorf("rewrite bootstrap: render: %w", err)

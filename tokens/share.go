@@ -1,6 +1,7 @@
 package tokens
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -51,7 +52,25 @@ type Share struct {
 	Label   string    // free text for the admin, at most 200 characters
 	Created time.Time // when the share was created, UTC
 	Paused  bool      // a paused share is kept but refuses recipients
+
+	// Banner is "on" or "off" to override the configured time-frame banner
+	// for this share; "" follows the configuration.
+	Banner string
+	// FrameAncestors are the origins (https://host[:port]) allowed to frame
+	// this share, on top of the configured ones; empty adds none.
+	FrameAncestors []string
+	// Filters is the share's per-link data filter as JSON (see the proxy's
+	// search enforcement); "" means none.
+	Filters string
 }
+
+// Limits on the optional fields.
+const (
+	maxFrameAncestors = 16
+	maxFiltersLen     = 8 << 10
+)
+
+var originRE = regexp.MustCompile(`^https?://[a-z0-9.\-]+(:[0-9]{1,5})?$`)
 
 var spaceRE = regexp.MustCompile(`^[a-z0-9_\-]*$`)
 
@@ -97,6 +116,20 @@ func (sh Share) Validate() error {
 	}
 	if p := checkText(sh.Label, maxLabelLen); p != "" {
 		add("label %s", p)
+	}
+	if sh.Banner != "" && sh.Banner != "on" && sh.Banner != "off" {
+		add("banner %s is not on or off", clip(sh.Banner))
+	}
+	if len(sh.FrameAncestors) > maxFrameAncestors {
+		add("more than %d frame ancestors", maxFrameAncestors)
+	}
+	for _, o := range sh.FrameAncestors {
+		if !originRE.MatchString(o) {
+			add("frame ancestor %s is not an origin such as https://example.com", clip(o))
+		}
+	}
+	if len(sh.Filters) > maxFiltersLen || (sh.Filters != "" && !json.Valid([]byte(sh.Filters))) {
+		add("filters are not JSON of at most %d bytes", maxFiltersLen)
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(bad, "; "))
@@ -168,6 +201,9 @@ const (
 	fCreated  = "created"
 	fPaused   = "paused"
 	fSecret   = "secret"
+	fBanner   = "banner"
+	fFrames   = "frame_ancestors"
+	fFilters  = "filters"
 
 	recordVersion = "1"
 )
@@ -201,6 +237,9 @@ func encode(sh Share) []string {
 		fLabel, sh.Label,
 		fCreated, stamp(sh.Created),
 		fPaused, flag(sh.Paused),
+		fBanner, sh.Banner,
+		fFrames, strings.Join(sh.FrameAncestors, " "),
+		fFilters, sh.Filters,
 	}
 	if sh.Mode == Snapshot {
 		kv = append(kv, fFrom, stamp(sh.From), fTo, stamp(sh.To))
@@ -230,6 +269,11 @@ func decodeField(id string, rec map[string]string) (sh Share, bad string) {
 		ToExpr:   rec[fToExpr],
 		TZ:       rec[fTZ],
 		Label:    rec[fLabel],
+		Banner:   rec[fBanner],
+		Filters:  rec[fFilters],
+	}
+	if f := strings.Fields(rec[fFrames]); len(f) > 0 {
+		sh.FrameAncestors = f
 	}
 	var okCreated, okPaused, okFrom, okTo bool
 	sh.Created, okCreated = parseStamp(rec[fCreated])

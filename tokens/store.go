@@ -377,7 +377,7 @@ func (s *Store) set(ctx context.Context, op, id string, kv []any) error {
 var updatable = map[string]bool{
 	fMode: true, fKind: true, fObject: true, fSpace: true, fFrom: true, fTo: true,
 	fFromExpr: true, fToExpr: true, fTZ: true, fLabel: true, fCreated: true,
-	fPaused: true,
+	fPaused: true, fBanner: true, fFrames: true, fFilters: true,
 }
 
 // Update sets the named hash fields of an existing share and keeps its TTL.

@@ -23,6 +23,8 @@ type createParams struct {
 	TTL                           time.Duration
 	ttlSet                        bool
 	Label                         string
+	Banner                        string   // "on", "off" or "" (configured default)
+	FrameAncestors                []string // origins that may frame this share
 }
 
 // created is what "share create" reports.
@@ -47,7 +49,8 @@ func createShare(ctx context.Context, d *deps, p createParams, now time.Time) (c
 	if err != nil {
 		return out, usageError{err}
 	}
-	sh := tokens.Share{Space: target.Space, Label: p.Label, Created: now.UTC()}
+	sh := tokens.Share{Space: target.Space, Label: p.Label, Created: now.UTC(),
+		Banner: p.Banner, FrameAncestors: p.FrameAncestors}
 	obj, err := findObject(ctx, d, line, target)
 	if err != nil {
 		return out, err

@@ -87,6 +87,10 @@ func (d *deps) proxyOptions(logger *slog.Logger, m *proxy.Metrics) proxy.Options
 		Transport: d.transport, Logger: logger, MaxBody: d.cfg.HTTP.MaxBodyBytes, Metrics: m,
 		Report:      d.cfg.Policy.Mode == config.PolicyReport,
 		ReportShare: d.cfg.Policy.ReportShare,
+
+		BannerSnapshot: d.cfg.Recipient.BannerSnapshot,
+		BannerSaved:    d.cfg.Recipient.BannerSaved,
+		FrameAncestors: d.cfg.Recipient.FrameAncestors,
 	}
 }
 

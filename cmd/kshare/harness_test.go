@@ -43,22 +43,33 @@ type envOptions struct {
 	spaces   []string
 	settings map[string]any
 	mutate   func(*config.Config)
+	// kibanaURL, if set, points kshare at a running Kibana (such as the real
+	// 7.10.2 and 7.12.1 of realkibana_test.go, which run without security)
+	// instead of a stand-in: e.kib stays nil and no credentials are sent.
+	kibanaURL string
 }
 
 func newEnv(t *testing.T, line kbn.Line, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, line: line, logs: &syncBuffer{}}
 	e.redis = redistest.Start(t)
-	e.kib = kibanatest.New(t, kibanatest.Options{
-		Line: line, BasePath: o.basePath, Username: svcUser, Password: svcPass,
-		Spaces: o.spaces, Settings: o.settings,
-	})
+	if o.kibanaURL == "" {
+		e.kib = kibanatest.New(t, kibanatest.Options{
+			Line: line, BasePath: o.basePath, Username: svcUser, Password: svcPass,
+			Spaces: o.spaces, Settings: o.settings,
+		})
+	}
 	e.srv = httptest.NewUnstartedServer(nil)
 	cfg := config.Default()
 	cfg.PublicURL = "http://" + e.srv.Listener.Addr().String()
-	cfg.Kibana.URL = e.kib.URL + o.basePath
-	cfg.Kibana.Username, cfg.Kibana.Password = svcUser, svcPass
-	cfg.Kibana.ResponseHeaderTimeout = 2 * time.Second
+	if o.kibanaURL != "" {
+		cfg.Kibana.URL = o.kibanaURL
+		cfg.Kibana.ResponseHeaderTimeout = 30 * time.Second
+	} else {
+		cfg.Kibana.URL = e.kib.URL + o.basePath
+		cfg.Kibana.Username, cfg.Kibana.Password = svcUser, svcPass
+		cfg.Kibana.ResponseHeaderTimeout = 2 * time.Second
+	}
 	cfg.Kibana.ObjectCacheTTL = 50 * time.Millisecond
 	cfg.Redis.Addr = e.redis.Addr()
 	cfg.Redis.Timeout = 500 * time.Millisecond

@@ -69,7 +69,10 @@ it is printed once, as the last line of text output.`,
 	f.StringVar(&p.To, "to", "now", "end of a snapshot's range: Kibana date math or an ISO date")
 	f.StringVar(&p.TZ, "tz", "", "time zone for rounding and display (default: the space's dateFormat:tz, else UTC)")
 	f.DurationVar(&p.TTL, "ttl", 0, "lifetime of the share, e.g. 168h; 0 = never expires (default shares.default_ttl)")
-	f.StringVar(&p.Label, "label", "", "a note for admins, shown by \"share list\"")
+	f.StringVar(&p.Label, "label", "", "a note for admins, shown by \"share list\" and in the banner")
+	f.StringVar(&p.Banner, "banner", "", "on or off: the time-frame banner (default recipient.banner_snapshot / _saved)")
+	f.StringSliceVar(&p.FrameAncestors, "frame-ancestor", nil,
+		"origin that may show this share in a frame, e.g. https://intranet.example (repeatable)")
 	f.StringVarP(&output, "output", "o", "text", "text or json")
 	return c
 }
