@@ -76,6 +76,17 @@ func TestCLIShareLifecycle(t *testing.T) {
 	if strings.Contains(out, strings.TrimPrefix(link, e.d.cfg.PublicURL+"/kshare/"+id+".")) {
 		t.Fatal("list printed a secret")
 	}
+	if _, _, err := runCLI(t, env, "share", "update", id, "--filter", "customer_gender=FEMALE",
+		"--filter", "geoip.region_name=Cairo Governorate", "--filter-op", "or", "--banner", "off"); err != nil {
+		t.Fatal(err)
+	}
+	sh, ttlAfter, err := e.d.store.Get(t.Context(), id)
+	if err != nil || !strings.Contains(sh.Filters, `"op":"or"`) || sh.Banner != "off" || ttlAfter <= 0 {
+		t.Fatalf("after update: %+v ttl %s (%v)", sh, ttlAfter, err)
+	}
+	if _, _, err := runCLI(t, env, "share", "update", id, "--filter", "novalue"); err == nil {
+		t.Error("update accepted --filter without =")
+	}
 	if _, _, err := runCLI(t, env, "share", "pause", id); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kshare/kshare/proxy"
 	"github.com/kshare/kshare/proxy/kbn"
 	"github.com/kshare/kshare/tokens"
 	"github.com/kshare/kshare/tokens/datemath"
@@ -25,6 +26,9 @@ type createParams struct {
 	Label                         string
 	Banner                        string   // "on", "off" or "" (configured default)
 	FrameAncestors                []string // origins that may frame this share
+	Filters                       []string // field=value per-link data filters
+	FilterOp                      string   // and | or
+	FilterQuery                   string   // one raw Elasticsearch query clause
 }
 
 // created is what "share create" reports.
@@ -51,6 +55,9 @@ func createShare(ctx context.Context, d *deps, p createParams, now time.Time) (c
 	}
 	sh := tokens.Share{Space: target.Space, Label: p.Label, Created: now.UTC(),
 		Banner: p.Banner, FrameAncestors: p.FrameAncestors}
+	if sh.Filters, err = proxy.EncodeFilters(p.Filters, p.FilterOp, p.FilterQuery); err != nil {
+		return out, usageError{err}
+	}
 	obj, err := findObject(ctx, d, line, target)
 	if err != nil {
 		return out, err

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/kshare/kshare/proxy"
 	"github.com/kshare/kshare/tokens"
 )
 
@@ -19,7 +21,7 @@ func (a *app) shareCmd() *cobra.Command {
 		Use:   "share",
 		Short: "Create, list, show, pause, resume and revoke shares",
 	}
-	c.AddCommand(a.shareCreateCmd(), a.shareListCmd(), a.shareShowCmd(),
+	c.AddCommand(a.shareCreateCmd(), a.shareUpdateCmd(), a.shareListCmd(), a.shareShowCmd(),
 		a.shareRevokeCmd(), a.sharePauseCmd(true), a.sharePauseCmd(false))
 	return c
 }
@@ -73,8 +75,17 @@ it is printed once, as the last line of text output.`,
 	f.StringVar(&p.Banner, "banner", "", "on or off: the time-frame banner (default recipient.banner_snapshot / _saved)")
 	f.StringSliceVar(&p.FrameAncestors, "frame-ancestor", nil,
 		"origin that may show this share in a frame, e.g. https://intranet.example (repeatable)")
+	addFilterFlags(f, &p.Filters, &p.FilterOp, &p.FilterQuery)
 	f.StringVarP(&output, "output", "o", "text", "text or json")
 	return c
+}
+
+// addFilterFlags registers the per-link data filter flags.
+func addFilterFlags(f *pflag.FlagSet, kvs *[]string, op, query *string) {
+	f.StringArrayVar(kvs, "filter", nil,
+		"field=value: only documents matching it are shown (repeatable; hidden from recipients)")
+	f.StringVar(op, "filter-op", "and", "how several --filter combine: and or or")
+	f.StringVar(query, "filter-query", "", `one raw Elasticsearch query clause added to every search, e.g. '{"term":{"region":"eu"}}'`)
 }
 
 func printCreated(stdout, stderr io.Writer, res created, output string) error {
@@ -290,4 +301,56 @@ func ttlText(ttl time.Duration) string {
 		return "never"
 	}
 	return ttl.Round(time.Second).String()
+}
+
+func (a *app) shareUpdateCmd() *cobra.Command {
+	var label, banner, op, query string
+	var kvs, frames []string
+	var clearFilters bool
+	c := &cobra.Command{
+		Use:   "update ID [flags]",
+		Short: "Change a share's label, banner, frame ancestors or data filters; the link stays",
+		Long: `Change an existing share. The change applies to its existing link at once
+and keeps the share's expiry. Only the flags given are changed.`,
+		Example: `  kshare share update ID --filter customer_gender=FEMALE --filter region=eu --filter-op or
+  kshare share update ID --clear-filters --banner off`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fl := cmd.Flags()
+			fields := map[string]string{}
+			if fl.Changed("label") {
+				fields["label"] = label
+			}
+			if fl.Changed("banner") {
+				fields["banner"] = banner
+			}
+			if fl.Changed("frame-ancestor") {
+				fields["frame_ancestors"] = strings.Join(frames, " ")
+			}
+			if fl.Changed("filter") || fl.Changed("filter-query") || clearFilters {
+				enc, err := proxy.EncodeFilters(kvs, op, query)
+				if err != nil {
+					return usageError{err}
+				}
+				fields["filters"] = enc
+			}
+			if len(fields) == 0 {
+				return usageError{errors.New("nothing to change: give at least one flag")}
+			}
+			return a.withDeps(cmd, func(d *deps) error {
+				if err := d.store.Update(ctxOf(cmd), args[0], fields); err != nil {
+					return fmt.Errorf("update share %s: %w", args[0], err)
+				}
+				fmt.Fprintln(a.stdout, "updated", args[0])
+				return nil
+			})
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&label, "label", "", "new label")
+	f.StringVar(&banner, "banner", "", "on, off, or empty for the configured default")
+	f.StringSliceVar(&frames, "frame-ancestor", nil, "origins that may frame the share (replaces the list)")
+	addFilterFlags(f, &kvs, &op, &query)
+	f.BoolVar(&clearFilters, "clear-filters", false, "remove the share's data filters")
+	return c
 }
