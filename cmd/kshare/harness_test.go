@@ -152,8 +152,22 @@ func sharePath(link string) string {
 	return "/" + p
 }
 
-// requestsSince returns the stand-in's requests recorded after n.
+// requestsSince returns the requests kshare forwarded on a recipient's
+// behalf that the stand-in recorded after n. kshare's own reads (line
+// detection, closures, saved time) carry no X-Forwarded-For and are left
+// out; allRequestsSince keeps them.
 func (e *env) requestsSince(n int) []kibanatest.Request {
+	var out []kibanatest.Request
+	for _, r := range e.allRequestsSince(n) {
+		if r.Header.Get("X-Forwarded-For") != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// allRequestsSince returns every request the stand-in recorded after n.
+func (e *env) allRequestsSince(n int) []kibanatest.Request {
 	all := e.kib.Requests()
 	if n > len(all) {
 		return nil

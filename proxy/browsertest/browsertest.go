@@ -66,7 +66,9 @@ type Request struct {
 	// or when the request failed (see Failed).
 	Status int
 	// Failed is Chromium's error text (net::ERR_…) for a request that got
-	// no response, or was cancelled or blocked; "" otherwise.
+	// no response, or was blocked or cancelled ("" otherwise). A fetch whose
+	// body the page never reads ends cancelled after its response, so it
+	// has both a Status and Failed "net::ERR_ABORTED".
 	Failed string
 	// Type is the resource type: Document, Script, XHR, Fetch, Image, ….
 	Type string
@@ -105,6 +107,9 @@ func New(tb testing.TB, o Options) *Browser {
 	// is registered, so cleanups (last in, first out) stop Chromium before
 	// its profile is removed.
 	profile := tb.TempDir()
+	if err := writePreferences(profile, o); err != nil {
+		tb.Fatalf("browsertest: %v", err)
+	}
 	b := &Browser{tb: tb, byID: map[network.RequestID]*Request{}}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		allocatorOptions(path, profile, o)...)
@@ -120,10 +125,14 @@ func New(tb testing.TB, o Options) *Browser {
 	return b
 }
 
+// debianChromium is where Debian's chromium package puts its launcher; a
+// variable so the package's tests can pretend it is missing.
+var debianChromium = "/usr/bin/chromium"
+
 // chromiumPath finds Debian's Chromium, or any chromium on PATH.
 func chromiumPath() string {
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
+	if _, err := os.Stat(debianChromium); err == nil {
+		return debianChromium
 	}
 	p, _ := exec.LookPath("chromium")
 	return p
@@ -148,6 +157,27 @@ func allocatorOptions(path, profile string, o Options) []chromedp.ExecAllocatorO
 	return opts
 }
 
+// writePreferences seeds the fresh profile. Chromium 156 blocks
+// third-party cookies in a profile without preferences (cookies arrive
+// blocked for "UserPreferences"), and Network.setCookieControls does not
+// lift that; the profile setting cookie_controls_mode does (0 allows them,
+// 1 blocks them, as chrome://settings/cookies would set it).
+func writePreferences(profile string, o Options) error {
+	mode := 0
+	if o.BlockThirdPartyCookies {
+		mode = 1
+	}
+	prefs := fmt.Sprintf(`{"profile":{"cookie_controls_mode":%d}}`, mode)
+	dir := filepath.Join(profile, "Default")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Preferences"), []byte(prefs), 0o644); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	return nil
+}
+
 // start launches the browser and opens its tab with a bounded wait. The
 // first action on a chromedp context owns the browser's lifetime, so it
 // runs on b.ctx itself and the timeout is enforced beside it.
@@ -155,10 +185,6 @@ func (b *Browser) start(o Options) error {
 	errc := make(chan error, 1)
 	go func() {
 		err := chromedp.Do(b.ctx, chromedp.EmulateViewport(int64(o.Width), int64(o.Height)))
-		if err == nil && o.BlockThirdPartyCookies {
-			_, err = chromedp.Call(b.ctx, network.SetCookieControls,
-				network.SetCookieControlsParams{EnableThirdPartyCookieRestriction: true})
-		}
 		errc <- err
 	}()
 	select {
@@ -241,7 +267,10 @@ func (b *Browser) Location() string {
 }
 
 // Requests returns a copy of every request recorded so far, in the order
-// they were sent. A redirect is one entry per hop.
+// they were sent. A redirect is one entry per hop. Only the tab's own
+// requests are seen: dedicated workers and frames from another site are
+// separate DevTools targets, whose requests (beyond a frame's document)
+// are not recorded.
 func (b *Browser) Requests() []Request {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -297,9 +326,10 @@ func (b *Browser) Screenshot(name string) (string, error) {
 	return path, nil
 }
 
-// Errorf reports a failed check like tb.Errorf and adds the path of a
-// screenshot taken at the first failure of the browser (later failures
-// name the same file), so a report shows what the page looked like.
+// Errorf reports a failed check like tb.Errorf. The first failure of the
+// browser also saves a screenshot (Screenshot "failure") and names its
+// path, so a report shows what the page looked like; later failures add
+// none, as they mostly describe the same page.
 func (b *Browser) Errorf(format string, args ...any) {
 	b.tb.Helper()
 	msg := fmt.Sprintf(format, args...)
@@ -325,12 +355,13 @@ func fileName(s string) string { return unsafeName.ReplaceAllString(s, "_") }
 // String describes the request for failure messages.
 func (r Request) String() string {
 	s := r.Method + " " + r.URL
+	if r.Status != 0 {
+		s += fmt.Sprintf(" → %d", r.Status)
+	}
 	switch {
 	case r.Failed != "":
 		s += " (" + r.Failed + ")"
-	case r.Status != 0:
-		s += fmt.Sprintf(" → %d", r.Status)
-	default:
+	case r.Status == 0:
 		s += " (pending)"
 	}
 	return s

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -81,9 +82,9 @@ func TestRequestsAndScreenshot(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
-			fmt.Fprintf(w, `<img src="/img"><img src="/missing"><img src="/moved">`+
+			fmt.Fprintf(w, `<!DOCTYPE html><img src="/img"><img src="/missing"><img src="/moved">`+
 				`<img src="http://127.0.0.1:%d/refused">`+
-				`<script>fetch('/api', {method: 'POST'})</script>`, closed)
+				`<script>fetch('/api', {method: 'POST'}).then(() => window.done = true)</script>`, closed)
 		case "/moved":
 			http.Redirect(w, r, "/img", http.StatusFound)
 		case "/missing":
@@ -94,12 +95,8 @@ func TestRequestsAndScreenshot(t *testing.T) {
 	}))
 	defer srv.Close()
 	b := New(t, Options{Width: 800, Height: 600})
-	err := b.Open(srv.URL+"/#frag", 15*time.Second,
-		"performance.getEntriesByName(location.origin + '/api').length > 0")
+	err := b.Open(srv.URL+"/#frag", 15*time.Second, "window.done")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.WaitFor("true", time.Second); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -111,11 +108,11 @@ func TestRequestsAndScreenshot(t *testing.T) {
 		got[r.Method+" "+strings.TrimPrefix(r.URL, srv.URL)] = r.String()
 	}
 	for key, want := range map[string]string{
-		"GET /":         "→ 200",
-		"GET /img":      "→ 204",
-		"GET /missing":  "→ 404",
-		"GET /moved":    "→ 302",
-		"POST /api":     "→ 204",
+		"GET /":        "→ 200",
+		"GET /img":     "→ 204",
+		"GET /missing": "→ 404",
+		"GET /moved":   "→ 302",
+		"POST /api":    "→ 204",
 		"GET http://127.0.0.1:" + fmt.Sprint(closed) + "/refused": "ERR_CONNECTION_REFUSED",
 	} {
 		if !strings.Contains(got[key], want) {
@@ -192,5 +189,41 @@ func TestThirdPartyCookies(t *testing.T) {
 				t.Errorf("block=%v: third-party frame sent Cookie %q", block, echoed[0])
 			}
 		})
+	}
+}
+
+// fakeTB records how New gives up; it stops New by panicking, as the real
+// Skip and Fatal stop the test goroutine.
+type fakeTB struct {
+	testing.TB
+	how string
+}
+
+func (f *fakeTB) Helper()               {}
+func (f *fakeTB) Skip(args ...any)      { f.how = "skip: " + fmt.Sprint(args...); panic(f) }
+func (f *fakeTB) Fatal(args ...any)     { f.how = "fatal: " + fmt.Sprint(args...); panic(f) }
+func (f *fakeTB) Fatalf(string, ...any) { f.how = "fatalf"; panic(f) }
+
+// TestMissingChromium: without a browser New skips on a developer machine
+// and fails in CI, saying how to install one.
+func TestMissingChromium(t *testing.T) {
+	saved := debianChromium
+	defer func() { debianChromium = saved }()
+	debianChromium = filepath.Join(t.TempDir(), "no-chromium")
+	t.Setenv("PATH", t.TempDir())
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		f := &fakeTB{TB: t}
+		func() {
+			defer func() { _ = recover() }()
+			New(f, Options{})
+		}()
+		want := "skip: "
+		if ci != "" {
+			want = "fatal: "
+		}
+		if f.how != want+MissingChromium {
+			t.Errorf("CI=%q: New did %q, want %q", ci, f.how, want+MissingChromium)
+		}
 	}
 }

@@ -110,6 +110,7 @@ type Server struct {
 	settings    map[string]map[string]any // space → user settings
 	asyncSeq    int
 	closed      bool
+	appBody     []byte // SetAppBody; nil keeps the line's own body
 }
 
 // New starts a stand-in for o.Line and closes it when the test ends.
@@ -272,6 +273,18 @@ func (s *Server) SetAuthMode(mode string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.authMode = mode
+}
+
+// SetAppBody makes bootstrap pages carry body in place of what follows the
+// injected metadata element (the loading screen and the boot scripts); the
+// head, the metadata and the headers stay the line's own. The stand-in has
+// no Kibana UI code, so this is how a browser test gets kshare to rewrite
+// and serve a page that draws something, such as a chrome DOM replica. Nil
+// restores the line's own body. Test-only; a real Kibana has no such switch.
+func (s *Server) SetAppBody(body []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.appBody = bytes.Clone(body)
 }
 
 // Version returns the version the server reports, e.g. "7.10.2".

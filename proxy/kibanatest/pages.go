@@ -91,7 +91,7 @@ var sessionSeq atomic.Int64
 // a session cookie, gzip-compressed when the client accepts it (hapi
 // compression, kibana-ui.md §2.6).
 func (s *Server) page(c *call) {
-	body := []byte(s.renderPage(c.rp.reqBase, c.rp.space))
+	body := []byte(s.withAppBody(s.renderPage(c.rp.reqBase, c.rp.space)))
 	h := c.w.Header()
 	for k, v := range s.basis.pageHeaders {
 		h.Set(k, v)
@@ -108,6 +108,23 @@ func (s *Server) page(c *call) {
 		h.Set("Content-Encoding", "gzip")
 	}
 	c.bytes(http.StatusOK, "text/html; charset=utf-8", body)
+}
+
+// withAppBody splices SetAppBody's body in after the metadata element.
+func (s *Server) withAppBody(page string) string {
+	s.mu.Lock()
+	app := s.appBody
+	s.mu.Unlock()
+	if app == nil {
+		return page
+	}
+	closing := "</" + s.prof.headerPrefix() + "-injected-metadata>"
+	i, j := strings.Index(page, closing), strings.LastIndex(page, "</body>")
+	if i < 0 || j < i {
+		return page // every fixture page has both
+	}
+	i += len(closing)
+	return page[:i] + string(app) + page[j:]
 }
 
 // bootstrap serves the boot script. Its bundle URLs use server.basePath and
