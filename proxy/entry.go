@@ -121,10 +121,15 @@ var localAnswers = map[string]string{
 
 // answerLocal answers a request kshare must not forward, so the page keeps
 // working (the 7.10 UI saves a default data view on a first load).
-func (s *Server) answerLocal(w http.ResponseWriter, r *http.Request, ru rule, sh *tokens.Share) {
+func (s *Server) answerLocal(w http.ResponseWriter, r *http.Request, ru rule, rq *request) {
+	sh := rq.share
 	body := localAnswers[ru.local]
-	if ru.local == "settings" {
-		body = echoSettings(r, s.opt.MaxBody)
+	switch ru.local {
+	case "settings":
+		body = echoSettings(rq.body)
+	case "find-data-views":
+		b, _ := json.Marshal(findDataViews(rq.closure, rq.query))
+		body = string(b)
 	}
 	setShareHeaders(w.Header())
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -138,12 +143,11 @@ func (s *Server) answerLocal(w http.ResponseWriter, r *http.Request, ru rule, sh
 
 // echoSettings answers a settings write as Kibana would, without storing
 // anything: {"settings": {key: {"userValue": value}}}.
-func echoSettings(r *http.Request, limit int64) string {
+func echoSettings(body []byte) string {
 	var in struct {
 		Changes map[string]any `json:"changes"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, limit))
-	_ = dec.Decode(&in)
+	_ = json.Unmarshal(body, &in)
 	out := map[string]map[string]any{}
 	for k, v := range in.Changes {
 		out[k] = map[string]any{"userValue": v}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/elazarl/goproxy"
 
+	"github.com/kshare/kshare/proxy/closure"
 	"github.com/kshare/kshare/proxy/kbn"
 	"github.com/kshare/kshare/tokens"
 )
@@ -35,6 +36,8 @@ type request struct {
 	static       bool
 	json         bool   // the recipient expects JSON errors
 	respRewrite  string // jsonRewriters entry for Kibana's answer, if any
+	body         []byte // the request body, read and scrubbed; nil for none
+	closure      *closure.Closure
 	ctx          context.Context
 	start        time.Time
 }
@@ -107,10 +110,9 @@ func (s *Server) newGoproxy() *goproxy.ProxyHttpServer {
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, rq *request) {
 	rq.start = s.now()
 	rq.ctx = r.Context()
-	body, refusal, ok := s.upstreamBody(r, rq)
-	if !ok {
-		s.refuse(w, r, rq.canon.escaped, refusal, "body", shareAttr(rq))
-		return
+	var body io.Reader
+	if rq.body != nil {
+		body = bytes.NewReader(rq.body)
 	}
 	u := *s.opt.Kibana
 	u.Path, _ = url.PathUnescape(rq.upstreamPath)
@@ -138,33 +140,34 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, rq *request) {
 	s.gp.ServeHTTP(w, out)
 }
 
-// upstreamBody reads a request body (bounded) and removes every copy of the
-// share's base path from it: Kibana's browser code puts the page URL into
-// bodies (executionContext.url), and the token must never reach Kibana.
-func (s *Server) upstreamBody(r *http.Request, rq *request) (io.Reader, refusal, bool) {
+// readBody reads a request body (bounded) into rq.body and removes every
+// copy of the share's base path from it: Kibana's browser code puts the
+// page URL into bodies (executionContext.url), and the token must never
+// reach Kibana. Checks and forwarding then use the same bytes.
+func (s *Server) readBody(r *http.Request, rq *request) (refusal, bool) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, refusal{}, true
+		return refusal{}, true
 	}
 	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		return nil, refEncoding, false
+		return refEncoding, false
 	}
 	if r.ContentLength > s.opt.MaxBody {
-		return nil, refTooLarge, false
+		return refTooLarge, false
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, s.opt.MaxBody+1))
 	if err != nil {
-		return nil, refBadRequest, false
+		return refBadRequest, false
 	}
 	if int64(len(b)) > s.opt.MaxBody {
-		return nil, refTooLarge, false
+		return refTooLarge, false
 	}
 	if rq.base != "" {
 		b = scrubToken(b, rq.base, s.basePth+kbn.SpacePath(rq.share.Space))
 	}
-	if len(b) == 0 {
-		return http.NoBody, refusal{}, true
+	if len(b) > 0 {
+		rq.body = b
 	}
-	return bytes.NewReader(b), refusal{}, true
+	return refusal{}, true
 }
 
 // scrubToken replaces the share's base path with Kibana's own base path

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -16,17 +17,21 @@ import (
 // everything else streams.
 const maxRewrittenJSON = 4 << 20
 
-// jsonRewriters edit Kibana's JSON answers for the rules that name them.
-var jsonRewriters = map[string]func(s *Server, rq *request, v map[string]any) error{
-	"capabilities": readOnlyCapabilities,
-	"settings":     recipientSettings,
+// jsonRewriters edit or check Kibana's JSON answers for the rules that
+// name them. An error refuses the answer: errNotInClosure as 403, anything
+// else as Kibana failing.
+var jsonRewriters = map[string]func(s *Server, rq *request, body []byte) ([]byte, error){
+	"capabilities":   editJSON(readOnlyCapabilities),
+	"settings":       editJSON(recipientSettings),
+	"closure-answer": checkClosureAnswer,
 }
 
-// rewriteJSON reads a bounded JSON answer, edits it and re-encodes it.
+// rewriteJSON reads a bounded JSON answer and passes it through the rule's
+// rewriter.
 func (s *Server) rewriteJSON(req *http.Request, resp *http.Response, rq *request) *http.Response {
 	fn := jsonRewriters[rq.respRewrite]
 	body, err := decodeBody(resp)
-	var v map[string]any
+	var out []byte
 	if err == nil {
 		b, rerr := io.ReadAll(io.LimitReader(body, maxRewrittenJSON+1))
 		switch {
@@ -35,18 +40,15 @@ func (s *Server) rewriteJSON(req *http.Request, resp *http.Response, rq *request
 		case len(b) > maxRewrittenJSON:
 			err = errors.New("answer too large to rewrite")
 		default:
-			err = json.Unmarshal(b, &v)
+			out, err = fn(s, rq, b)
 		}
 	}
-	if err == nil {
-		err = fn(s, rq, v)
-	}
-	var out []byte
-	if err == nil {
-		out, err = json.Marshal(v)
-	}
 	if err != nil {
-		return s.replace(req, resp, rq, refKibanaDown)
+		f := refKibanaDown
+		if errors.Is(err, errNotInClosure) {
+			f = refForbidden
+		}
+		return s.replace(req, resp, rq, f)
 	}
 	_ = resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(out))
@@ -57,6 +59,33 @@ func (s *Server) rewriteJSON(req *http.Request, resp *http.Response, rq *request
 	resp.Header.Set("Content-Type", "application/json; charset=utf-8")
 	s.logDone(req, rq, resp.StatusCode)
 	return resp
+}
+
+// editJSON adapts an in-place edit of a JSON object to a rewriter.
+func editJSON(edit func(s *Server, rq *request, v map[string]any) error) func(*Server, *request, []byte) ([]byte, error) {
+	return func(s *Server, rq *request, b []byte) ([]byte, error) {
+		var v map[string]any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, err
+		}
+		if err := edit(s, rq, v); err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	}
+}
+
+// checkClosureAnswer holds a saved-object answer to the closure: a
+// resolve may answer with an alias target outside it. Without a closure
+// (no ClosureSource configured) answers pass unchanged.
+func checkClosureAnswer(_ *Server, rq *request, b []byte) ([]byte, error) {
+	if rq.closure == nil {
+		return b, nil
+	}
+	if err := rq.closure.CheckAnswer(b); err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotInClosure, err)
+	}
+	return b, nil
 }
 
 // writeCapabilityWords mark capabilities that let the UI offer a change:
@@ -101,6 +130,9 @@ func isWriteCapability(k string) bool {
 // recipientSettings filters a settings read to what the page carries.
 func recipientSettings(s *Server, rq *request, v map[string]any) error {
 	user, _ := v["settings"].(map[string]any)
+	if rq.closure == nil && s.opt.Closures != nil {
+		rq.closure, _ = s.closureOf(rq.ctx, rq.share)
+	}
 	opt := s.pageOptions(rq.ctx, rq)
 	v["settings"] = rewrite.RecipientSettings(user, opt.Settings)
 	return nil

@@ -51,6 +51,7 @@ type rule struct {
 	query  func(url.Values) bool // nil: any query
 	check  func(target) bool     // nil: no per-share condition
 	resp   string                // name of a jsonRewriters entry for Kibana's answer
+	guard  string                // name of a guards entry: a check against the closure
 }
 
 // target is what a rule's check looks at.
@@ -65,10 +66,9 @@ type target struct {
 // what a dashboard or visualization needs to render read-only, as measured
 // on the real 7.10.2 and 7.12.1 UIs and listed in kibana-api.md §7.
 //
-// TODO(kshare): saved-object reads and searches are allowed by route here;
-// checking every requested object against the shared object's closure and
-// clamping searches to the pinned window are the access-policy and
-// search-enforcement issues, not yet built.
+// Rules with a guard are also checked against the shared object's closure
+// (access.go): saved-object reads name only closure objects, field lookups
+// only closure data views; answers to reads are checked too.
 var shareRules = []rule{
 	// The page and what it loads relative to the share's base path.
 	{name: "app page", method: "GET", path: "/app/{app}", act: actPage, check: ownApp},
@@ -96,20 +96,20 @@ var shareRules = []rule{
 	{name: "settings read osd", method: "GET", path: "/api/opensearch-dashboards/settings", on: osdOnly, resp: "settings"},
 
 	// Saved objects the page reads.
-	{name: "saved objects bulk get", method: "POST", path: "/api/saved_objects/_bulk_get"},
-	{name: "saved objects bulk resolve", method: "POST", path: "/api/saved_objects/_bulk_resolve", on: since715},
-	{name: "saved object resolve", method: "GET", path: "/api/saved_objects/resolve/{type}/{id}", on: since715, check: readableType(3)},
-	{name: "saved object get", method: "GET", path: "/api/saved_objects/{type}/{id}", check: readableType(2)},
-	{name: "data view titles", method: "GET", path: "/api/saved_objects/_find", query: onlyIndexPatterns},
-	{name: "content management get", method: "POST", path: "/api/content_management/rpc/get", on: since89},
-	{name: "content management bulk get", method: "POST", path: "/api/content_management/rpc/bulkGet", on: since89},
+	{name: "saved objects bulk get", method: "POST", path: "/api/saved_objects/_bulk_get", guard: "bulk-get", resp: "closure-answer"},
+	{name: "saved objects bulk resolve", method: "POST", path: "/api/saved_objects/_bulk_resolve", on: since715, guard: "bulk-get", resp: "closure-answer"},
+	{name: "saved object resolve", method: "GET", path: "/api/saved_objects/resolve/{type}/{id}", on: since715, check: readableType(3), guard: "object-path", resp: "closure-answer"},
+	{name: "saved object get", method: "GET", path: "/api/saved_objects/{type}/{id}", check: readableType(2), guard: "object-path", resp: "closure-answer"},
+	{name: "data view titles", method: "GET", path: "/api/saved_objects/_find", query: onlyIndexPatterns, act: actLocal, local: "find-data-views"},
+	{name: "content management get", method: "POST", path: "/api/content_management/rpc/get", on: since89, guard: "content-mgmt"},
+	{name: "content management bulk get", method: "POST", path: "/api/content_management/rpc/bulkGet", on: since89, guard: "content-mgmt"},
 	{name: "dashboards api get", method: "GET", path: "/api/dashboards/dashboard/{id}", on: since9, check: ownObject(3)},
 
 	// Field lookups.
-	{name: "fields for wildcard", method: "GET", path: "/api/index_patterns/_fields_for_wildcard"},
-	{name: "data view fields", method: "GET", path: "/internal/data_views/_fields_for_wildcard", on: since89},
-	{name: "data view fields 8.12", method: "GET", path: "/internal/data_views/fields", on: since89},
-	{name: "tsvb fields", method: "GET", path: "/api/metrics/fields", on: platform},
+	{name: "fields for wildcard", method: "GET", path: "/api/index_patterns/_fields_for_wildcard", guard: "pattern-query"},
+	{name: "data view fields", method: "GET", path: "/internal/data_views/_fields_for_wildcard", on: since89, guard: "pattern-query"},
+	{name: "data view fields 8.12", method: "GET", path: "/internal/data_views/fields", on: since89, guard: "pattern-query"},
+	{name: "tsvb fields", method: "GET", path: "/api/metrics/fields", on: platform, guard: "index-query"},
 
 	// Searches the panels make (kibana-api.md §1.6, §1.7).
 	{name: "msearch 6.x", method: "POST", path: "/elasticsearch/_msearch", on: legacy},
@@ -123,8 +123,8 @@ var shareRules = []rule{
 	{name: "timelion internal", method: "POST", path: "/internal/timelion/run", on: since89},
 	{name: "timeline osd", method: "POST", path: "/api/timeline/run", on: osdOnly},
 	{name: "input controls", method: "GET", path: "/api/input_control_vis/settings"},
-	{name: "options list", method: "POST", path: "/api/kibana/controls/optionsList/{index}", on: since89},
-	{name: "options list internal", method: "POST", path: "/internal/controls/optionsList/{index}", on: since89},
+	{name: "options list", method: "POST", path: "/api/kibana/controls/optionsList/{index}", on: since89, guard: "index-segment"},
+	{name: "options list internal", method: "POST", path: "/internal/controls/optionsList/{index}", on: since89, guard: "index-segment"},
 
 	// Answered by kshare: writes the UI makes on its own, telemetry, and
 	// the current user, which would otherwise name the service account.

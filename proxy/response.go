@@ -139,6 +139,14 @@ func (s *Server) pageOptions(ctx context.Context, rq *request) rewrite.Options {
 	if rq.share.TZ != "" {
 		opt.Settings["dateFormat:tz"] = rq.share.TZ
 	}
+	if rq.closure != nil {
+		// Kibana loads the space's default data view on start and, with
+		// none set, writes one; naming a closure data view keeps both
+		// inside the share.
+		if id := firstDataView(rq.closure); id != "" {
+			opt.Settings["defaultIndex"] = id
+		}
+	}
 	if pin, err := s.pin(ctx, rq.share, rq.line); err == nil {
 		opt.Settings["timepicker:timeDefaults"] = timeDefaults(pin)
 		if s.bannerOn(rq.share) {

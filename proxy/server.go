@@ -44,6 +44,7 @@ type Options struct {
 	Store       ShareLookup
 	Lines       LineSource
 	Objects     ObjectSource
+	Closures    ClosureSource     // the shared objects' closures; nil = no closure checks (tests only)
 	Credentials func(http.Header) // adds the service credentials; nil = none
 	Transport   *http.Transport   // upstream transport; nil = a tuned default
 	Logger      *slog.Logger
@@ -177,19 +178,50 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 		s.refuse(w, r, c.escaped, refForbidden, "policy", slog.String(keyShare, sh.ID))
 		return
 	}
-	if ru.act == actLocal {
-		s.answerLocal(w, r, ru, &sh)
-		return
-	}
-
-	// Phase 4: forward exactly the canonical path.
-	s.forward(w, r, &request{
+	rq := &request{
 		share: &sh, base: base, line: line, rule: ru.name, canon: c, query: q,
 		upstreamPath: s.basePth + kbn.SpacePath(sh.Space) + c.escaped,
 		page:         ru.act == actPage,
 		json:         wantsJSON(r, c.escaped),
 		respRewrite:  ru.resp,
-	})
+	}
+	if f, ok := s.readBody(r, rq); !ok {
+		s.refuse(w, r, c.escaped, f, "body", slog.String(keyShare, sh.ID))
+		return
+	}
+	if f, why, ok := s.checkClosure(ctx, rq, ru); !ok {
+		s.refuse(w, r, c.escaped, f, why, slog.String(keyShare, sh.ID), slog.String(keyRule, ru.name))
+		return
+	}
+	if ru.act == actLocal {
+		s.answerLocal(w, r, ru, rq)
+		return
+	}
+
+	// Phase 4: forward exactly the canonical path.
+	s.forward(w, r, rq)
+}
+
+// checkClosure runs a rule's guard against the share's closure. The
+// closure is loaded for every rule that needs it (guards, answer checks,
+// local data view listings and the bootstrap page's default data view).
+func (s *Server) checkClosure(ctx context.Context, rq *request, ru rule) (refusal, string, bool) {
+	needs := ru.guard != "" || ru.resp != "" || ru.local == "find-data-views" || ru.act == actPage
+	if !needs || s.opt.Closures == nil {
+		return refusal{}, "", true
+	}
+	cl, err := s.closureOf(ctx, rq.share)
+	if err != nil {
+		return kibanaRefusal(err), "closure", false
+	}
+	rq.closure = cl
+	if ru.guard == "" {
+		return refusal{}, "", true
+	}
+	if err := guards[ru.guard](cl, rq.canon.segments, rq.query, rq.body); err != nil {
+		return guardRefusal(err), "closure: " + err.Error(), false
+	}
+	return refusal{}, "", true
 }
 
 // lookupTimeout bounds a share lookup: with Redis down, go-redis retries
@@ -303,9 +335,14 @@ func kibanaRefusal(err error) refusal {
 		return refKibanaAuth
 	case errors.Is(err, kbn.ErrNotFound):
 		return refObjectGone
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return refKibanaSlow
 	default:
 		return refKibanaDown
 	}
+}
+
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kshare/kshare/config"
 	"github.com/kshare/kshare/proxy"
+	"github.com/kshare/kshare/proxy/closure"
 	"github.com/kshare/kshare/proxy/kbn"
 	"github.com/kshare/kshare/tokens"
 )
@@ -26,6 +27,7 @@ type deps struct {
 	store     *tokens.Store
 	kibana    *kbn.Client
 	cached    *proxy.Cached
+	closures  *closure.Cache
 	transport *http.Transport
 	kibanaURL *url.URL
 	publicURL *url.URL
@@ -72,6 +74,7 @@ func newDeps(cfg config.Config) (*deps, error) {
 		fixed = &l
 	}
 	d.cached = proxy.NewCached(d.kibana, cfg.Kibana.ObjectCacheTTL, cfg.Kibana.VersionCheckInterval, fixed)
+	d.closures = closure.NewCache(d.cached, cfg.Kibana.ObjectCacheTTL)
 	if d.rdb, err = redisClient(cfg.Redis); err != nil {
 		return nil, err
 	}
@@ -83,7 +86,7 @@ func newDeps(cfg config.Config) (*deps, error) {
 func (d *deps) proxyOptions(logger *slog.Logger, m *proxy.Metrics) proxy.Options {
 	return proxy.Options{
 		Kibana: d.kibanaURL, PublicURL: d.publicURL, SharePrefix: d.cfg.SharePrefix,
-		Store: d.store, Lines: d.cached, Objects: d.cached, Credentials: d.creds,
+		Store: d.store, Lines: d.cached, Objects: d.cached, Closures: d.closures, Credentials: d.creds,
 		Transport: d.transport, Logger: logger, MaxBody: d.cfg.HTTP.MaxBodyBytes, Metrics: m,
 		Report:      d.cfg.Policy.Mode == config.PolicyReport,
 		ReportShare: d.cfg.Policy.ReportShare,
