@@ -273,3 +273,22 @@ func BenchmarkCheckRecord(b *testing.B) {
 		}
 	}
 }
+
+func TestSharedKeyAgreesAcrossStores(t *testing.T) {
+	t.Parallel()
+	m := miniredis.RunT(t)
+	a := NewStore(redis.NewClient(&redis.Options{Addr: m.Addr()}), "")
+	b := NewStore(redis.NewClient(&redis.Options{Addr: m.Addr()}), "")
+	ka, err := a.SharedKey(t.Context(), "async")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := b.SharedKey(t.Context(), "async")
+	if err != nil || string(ka) != string(kb) || len(ka) != sharedKeyBytes {
+		t.Fatalf("replicas disagree on the shared key (%v)", err)
+	}
+	other, _ := a.SharedKey(t.Context(), "other")
+	if string(other) == string(ka) {
+		t.Fatal("two key names gave the same key")
+	}
+}
