@@ -18,6 +18,7 @@ import (
 
 	"github.com/kshare/kshare/proxy/closure"
 	"github.com/kshare/kshare/proxy/kbn"
+	"github.com/kshare/kshare/proxy/search"
 	"github.com/kshare/kshare/tokens"
 )
 
@@ -37,6 +38,9 @@ type request struct {
 	json         bool   // the recipient expects JSON errors
 	respRewrite  string // jsonRewriters entry for Kibana's answer, if any
 	body         []byte // the request body, read and scrubbed; nil for none
+	search       string // searchRewriters entry, for the answer side
+	scope        *search.Scope
+	compress     bool // the browser wants compressed bsearch lines
 	closure      *closure.Closure
 	ctx          context.Context
 	start        time.Time
@@ -127,7 +131,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.refuse(w, r, rq.canon.escaped, refBadRequest, "build request", shareAttr(rq))
 		return
 	}
-	out.Header = upstreamHeaders(r.Header, rq.page || rq.respRewrite != "")
+	out.Header = upstreamHeaders(r.Header, rq.page || rq.respRewrite != "" || rq.search != "")
 	if !rq.static {
 		kibanaHeaders(out.Header, rq.line, r.Method, s.opt.Credentials)
 	}
@@ -207,6 +211,8 @@ func (s *Server) onResponse(resp *http.Response, ctx *goproxy.ProxyCtx) *http.Re
 		return s.rewritePage(ctx.Req, resp, rq)
 	case rq.respRewrite != "" && resp.StatusCode == http.StatusOK:
 		return s.rewriteJSON(ctx.Req, resp, rq)
+	case rq.search == "bsearch" && resp.StatusCode == http.StatusOK:
+		return s.streamBsearch(ctx.Req, resp, rq)
 	case rq.page && resp.StatusCode >= 500:
 		// The page itself failed: a readable kshare page, not Kibana's JSON.
 		return s.replace(ctx.Req, resp, rq, refKibanaDown)
@@ -289,3 +295,32 @@ func (s *Server) frames(sh *tokens.Share) []string {
 	}
 	return append(append([]string(nil), s.opt.FrameAncestors...), sh.FrameAncestors...)
 }
+
+// streamBsearch relays a bsearch answer line by line through ndjsonLines.
+func (s *Server) streamBsearch(req *http.Request, resp *http.Response, rq *request) *http.Response {
+	body, err := decodeBody(resp)
+	if err != nil || rq.scope == nil {
+		return s.replace(req, resp, rq, refKibanaDown)
+	}
+	rc, ok := body.(io.ReadCloser)
+	if !ok {
+		rc = io.NopCloser(body)
+	}
+	orig := resp.Body
+	resp.Body = &ndjsonLines{src: readCloser{rc, orig}, scope: rq.scope, compress: rq.compress}
+	resp.ContentLength = -1
+	resp.Header.Del("Content-Length")
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Set("Transfer-Encoding", "chunked")
+	s.logDone(req, rq, resp.StatusCode)
+	return resp
+}
+
+// readCloser reads from one reader and closes both (a gzip reader and the
+// body under it).
+type readCloser struct {
+	io.Reader
+	under io.Closer
+}
+
+func (r readCloser) Close() error { return r.under.Close() }

@@ -24,7 +24,12 @@ var jsonRewriters = map[string]func(s *Server, rq *request, body []byte) ([]byte
 	"capabilities":   editJSON(readOnlyCapabilities),
 	"settings":       editJSON(recipientSettings),
 	"closure-answer": checkClosureAnswer,
+	"async-answer":   asyncAnswer,
 }
+
+// maxSearchAnswer bounds a search answer kshare reads to bind its async id;
+// saved-search hits can be large.
+const maxSearchAnswer = 64 << 20
 
 // rewriteJSON reads a bounded JSON answer and passes it through the rule's
 // rewriter.
@@ -33,11 +38,15 @@ func (s *Server) rewriteJSON(req *http.Request, resp *http.Response, rq *request
 	body, err := decodeBody(resp)
 	var out []byte
 	if err == nil {
-		b, rerr := io.ReadAll(io.LimitReader(body, maxRewrittenJSON+1))
+		limit := int64(maxRewrittenJSON)
+		if rq.respRewrite == "async-answer" {
+			limit = maxSearchAnswer
+		}
+		b, rerr := io.ReadAll(io.LimitReader(body, limit+1))
 		switch {
 		case rerr != nil:
 			err = rerr
-		case len(b) > maxRewrittenJSON:
+		case int64(len(b)) > limit:
 			err = errors.New("answer too large to rewrite")
 		default:
 			out, err = fn(s, rq, b)

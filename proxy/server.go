@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/elazarl/goproxy"
@@ -45,6 +46,7 @@ type Options struct {
 	Lines       LineSource
 	Objects     ObjectSource
 	Closures    ClosureSource     // the shared objects' closures; nil = no closure checks (tests only)
+	Keys        KeySource         // shared key for async search ids; nil = polls refused
 	Credentials func(http.Header) // adds the service credentials; nil = none
 	Transport   *http.Transport   // upstream transport; nil = a tuned default
 	Logger      *slog.Logger
@@ -65,6 +67,8 @@ type Options struct {
 
 // Server is the kshare request handler.
 type Server struct {
+	keyMu   sync.Mutex
+	key     []byte // shared key for async search ids, once read
 	opt     Options
 	gp      *goproxy.ProxyHttpServer
 	log     *slog.Logger
@@ -184,12 +188,20 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 		page:         ru.act == actPage,
 		json:         wantsJSON(r, c.escaped),
 		respRewrite:  ru.resp,
+		search:       ru.search,
 	}
 	if f, ok := s.readBody(r, rq); !ok {
 		s.refuse(w, r, c.escaped, f, "body", slog.String(keyShare, sh.ID))
 		return
 	}
 	if f, why, ok := s.checkClosure(ctx, rq, ru); !ok {
+		s.refuse(w, r, c.escaped, f, why, slog.String(keyShare, sh.ID), slog.String(keyRule, ru.name))
+		return
+	}
+	if ru.search == "bsearch" {
+		s.bsearchCompression(r, rq)
+	}
+	if f, why, ok := s.checkSearch(ctx, rq, ru); !ok {
 		s.refuse(w, r, c.escaped, f, why, slog.String(keyShare, sh.ID), slog.String(keyRule, ru.name))
 		return
 	}
@@ -206,7 +218,8 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 // closure is loaded for every rule that needs it (guards, answer checks,
 // local data view listings and the bootstrap page's default data view).
 func (s *Server) checkClosure(ctx context.Context, rq *request, ru rule) (refusal, string, bool) {
-	needs := ru.guard != "" || ru.resp != "" || ru.local == "find-data-views" || ru.act == actPage
+	needs := ru.guard != "" || ru.resp != "" || ru.search != "" ||
+		ru.local == "find-data-views" || ru.act == actPage
 	if !needs || s.opt.Closures == nil {
 		return refusal{}, "", true
 	}
@@ -345,4 +358,15 @@ func kibanaRefusal(err error) refusal {
 func isTimeout(err error) bool {
 	var ne interface{ Timeout() bool }
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// bsearchCompression notes whether the browser asked for compressed bsearch
+// lines (7.16+ ?compress=true, 7.11–7.15 X-Chunk-Encoding: deflate) and
+// drops the query parameter, so Kibana answers plain lines kshare can read;
+// the header is never forwarded.
+func (s *Server) bsearchCompression(r *http.Request, rq *request) {
+	if rq.query.Get("compress") == "true" || strings.EqualFold(r.Header.Get("X-Chunk-Encoding"), "deflate") {
+		rq.compress = true
+	}
+	rq.query.Del("compress")
 }

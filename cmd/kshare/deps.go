@@ -86,7 +86,7 @@ func newDeps(cfg config.Config) (*deps, error) {
 func (d *deps) proxyOptions(logger *slog.Logger, m *proxy.Metrics) proxy.Options {
 	return proxy.Options{
 		Kibana: d.kibanaURL, PublicURL: d.publicURL, SharePrefix: d.cfg.SharePrefix,
-		Store: d.store, Lines: d.cached, Objects: d.cached, Closures: d.closures, Credentials: d.creds,
+		Store: d.store, Lines: d.cached, Objects: d.cached, Closures: d.closures, Keys: d.store, Credentials: d.creds,
 		Transport: d.transport, Logger: logger, MaxBody: d.cfg.HTTP.MaxBodyBytes, Metrics: m,
 		Report:      d.cfg.Policy.Mode == config.PolicyReport,
 		ReportShare: d.cfg.Policy.ReportShare,
