@@ -1,6 +1,7 @@
 package search_test
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,5 +85,15 @@ func BenchmarkWrapResponseIDsLarge(b *testing.B) {
 	benchmark(b, []byte(sb.String()), func(body []byte) error {
 		_, err := search.WrapResponseIDs(body, idKey, shareID)
 		return err
+	})
+}
+
+// BenchmarkBaselineUnmarshal4KB decodes the 4 KB batch with encoding/json
+// into generic values and does nothing else: a machine-independent yardstick
+// for BenchmarkBsearch4KB on a busy host.
+func BenchmarkBaselineUnmarshal4KB(b *testing.B) {
+	benchmark(b, readFile(b, "bench-bsearch-4k.json"), func(body []byte) error {
+		var v any
+		return json.Unmarshal(body, &v)
 	})
 }

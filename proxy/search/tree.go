@@ -246,13 +246,47 @@ func (p *parser) skip(depth int) error {
 	case c == '{' || c == '[':
 		err = p.skipContainer(depth)
 	case c == '"':
-		_, err = p.str()
+		err = p.skipStr()
 	case c == '-' || (c >= '0' && c <= '9'):
 		_, err = p.number()
 	default:
 		_, err = p.literal()
 	}
 	return err
+}
+
+// skipStr checks a string like str without unescaping it, so answers full of
+// escaped text cost no allocation.
+func (p *parser) skipStr() error {
+	p.pos++
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return nil
+		case c < 0x20:
+			return p.fail("control character in string")
+		case c != '\\':
+			p.pos++
+			continue
+		}
+		if p.pos+1 >= len(p.src) {
+			break
+		}
+		switch p.src[p.pos+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			p.pos += 2
+		case 'u':
+			if _, ok := hex4(p.src, p.pos+2); !ok {
+				return p.fail("invalid \\u escape")
+			}
+			p.pos += 6
+		default:
+			return p.fail("invalid escape")
+		}
+	}
+	return p.fail("unterminated string")
 }
 
 func (p *parser) skipContainer(depth int) error {
@@ -269,7 +303,7 @@ func (p *parser) skipContainer(depth int) error {
 	}
 	for {
 		if obj {
-			if _, err := p.key(); err != nil {
+			if err := p.skipKey(); err != nil {
 				return err
 			}
 		}
@@ -290,6 +324,28 @@ func (p *parser) skipContainer(depth int) error {
 	}
 }
 
+// skipKey is key for skip.
+func (p *parser) skipKey() error {
+	p.skipSpace()
+	if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+		return p.fail("expected object key")
+	}
+	if err := p.skipStr(); err != nil {
+		return err
+	}
+	return p.colon()
+}
+
+// colon reads the ':' after a key.
+func (p *parser) colon() error {
+	p.skipSpace()
+	if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+		return p.fail("expected ':'")
+	}
+	p.pos++
+	return nil
+}
+
 // key reads an object key and the colon after it.
 func (p *parser) key() (string, error) {
 	p.skipSpace()
@@ -300,12 +356,7 @@ func (p *parser) key() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p.skipSpace()
-	if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-		return "", p.fail("expected ':'")
-	}
-	p.pos++
-	return k, nil
+	return k, p.colon()
 }
 
 // pop moves the members above base off the stack into their own slice.
