@@ -250,25 +250,40 @@ func onlyIndexPatterns(q url.Values) bool {
 	return len(t) == 1 && t[0] == "index-pattern"
 }
 
-// dangerousPaths are refused even in report mode: raw Elasticsearch
-// access, exports, security, sessions, settings, short URLs and spaces.
-var dangerousPaths = []string{
-	"/api/console/**", "/elasticsearch/**", "/api/saved_objects/_export", "/api/saved_objects/_import",
-	"/api/security/**", "/internal/security/**", "/api/spaces/**", "/internal/session/**",
-	"/internal/session", "/api/kibana/settings/**", "/internal/kibana/settings/**",
-	"/api/short_url/**", "/api/short_url", "/api/shorten_url", "/goto/**",
-	"/api/kibana/dashboards/**", "/api/reporting/**", "/api/v1/**",
+// dangerousSegments are refused even in report mode, wherever they appear
+// in a path and in any letter case: raw Elasticsearch access, the console,
+// exports and imports, security, spaces, sessions, short URLs, reporting and
+// OSD's security plugin.
+var dangerousSegments = map[string]bool{
+	"console": true, "elasticsearch": true, "_export": true, "_import": true,
+	"_resolve_import_errors": true, "security": true, "spaces": true, "session": true,
+	"short_url": true, "shorten_url": true, "goto": true, "reporting": true, "v1": true,
+	"fleet": true, "alerting": true, "actions": true, "cases": true, "ml": true, "apm": true,
+	"encrypted_saved_objects": true, "task_manager": true, "upgrade_assistant": true,
 }
 
+// reportFirstSegments are the only first segments report mode forwards:
+// Kibana's apps and its API. Anything else (a space prefix or Kibana's base
+// path inside the share path, static-looking paths) stays refused.
+var reportFirstSegments = map[string]bool{"app": true, "api": true, "internal": true}
+
 // alwaysDangerous reports whether a request stays refused in report mode:
-// every method that can write (anything but GET and HEAD), and reads of
-// the dangerous paths.
+// every method that can write (anything but GET and HEAD), any path with a
+// dangerous segment, and paths outside /app, /api and /internal or spelled
+// with upper-case letters where Kibana's routes have none.
 func alwaysDangerous(method string, c canonical) bool {
 	if method != http.MethodGet && method != http.MethodHead {
 		return true
 	}
-	for _, p := range dangerousPaths {
-		if pathMatches(p, c.segments) {
+	if len(c.segments) == 0 || !reportFirstSegments[c.segments[0]] {
+		return true
+	}
+	for i, seg := range c.segments {
+		lower := strings.ToLower(seg)
+		if dangerousSegments[lower] {
+			return true
+		}
+		if i < 2 && lower != seg {
 			return true
 		}
 	}
