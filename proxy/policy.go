@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/kshare/kshare/proxy/kbn"
@@ -107,19 +108,19 @@ var shareRules = []rule{
 	{name: "dashboards api get", method: "GET", path: "/api/dashboards/dashboard/{id}", on: since9, check: ownObject(3)},
 
 	// Field lookups.
-	{name: "fields for wildcard", method: "GET", path: "/api/index_patterns/_fields_for_wildcard", guard: "pattern-query"},
-	{name: "data view fields", method: "GET", path: "/internal/data_views/_fields_for_wildcard", on: since89, guard: "pattern-query"},
-	{name: "data view fields 8.12", method: "GET", path: "/internal/data_views/fields", on: since89, guard: "pattern-query"},
-	{name: "tsvb fields", method: "GET", path: "/api/metrics/fields", on: platform, guard: "index-query"},
+	{name: "fields for wildcard", method: "GET", path: "/api/index_patterns/_fields_for_wildcard", guard: "pattern-query", query: fieldParams},
+	{name: "data view fields", method: "GET", path: "/internal/data_views/_fields_for_wildcard", on: since89, guard: "pattern-query", query: fieldParams},
+	{name: "data view fields 8.12", method: "GET", path: "/internal/data_views/fields", on: since89, guard: "pattern-query", query: fieldParams},
+	{name: "tsvb fields", method: "GET", path: "/api/metrics/fields", on: platform, guard: "index-query", query: onlyParams("index", "type")},
 
 	// Searches the panels make (kibana-api.md §1.6, §1.7).
-	{name: "msearch 6.x", method: "POST", path: "/elasticsearch/_msearch", on: legacy, search: "msearch6"},
-	{name: "search", method: "POST", path: "/internal/search/{strategy}", on: platform, check: strategy(2), search: "internal", resp: "async-answer"},
-	{name: "search poll", method: "POST", path: "/internal/search/{strategy}/{id}", on: platform, check: strategy(2), search: "internal-poll", resp: "async-answer"},
-	{name: "search cancel", method: "DELETE", path: "/internal/search/{strategy}/{id}", on: platform, check: strategy(2), search: "cancel"},
-	{name: "bsearch", method: "POST", path: "/internal/bsearch", on: bsearch, search: "bsearch"},
-	{name: "msearch osd", method: "POST", path: "/internal/_msearch", on: osdOnly, search: "msearch-osd"},
-	{name: "tsvb data", method: "POST", path: "/api/metrics/vis/data", search: "tsvb"},
+	{name: "msearch 6.x", method: "POST", path: "/elasticsearch/_msearch", on: legacy, search: "msearch6", query: onlyParams()},
+	{name: "search", method: "POST", path: "/internal/search/{strategy}", on: platform, check: strategy(2), search: "internal", resp: "async-answer", query: onlyParams()},
+	{name: "search poll", method: "POST", path: "/internal/search/{strategy}/{id}", on: platform, check: strategy(2), search: "internal-poll", resp: "async-answer", query: onlyParams()},
+	{name: "search cancel", method: "DELETE", path: "/internal/search/{strategy}/{id}", on: platform, check: strategy(2), search: "cancel", query: onlyParams()},
+	{name: "bsearch", method: "POST", path: "/internal/bsearch", on: bsearch, search: "bsearch", query: onlyParams("compress")},
+	{name: "msearch osd", method: "POST", path: "/internal/_msearch", on: osdOnly, search: "msearch-osd", query: onlyParams()},
+	{name: "tsvb data", method: "POST", path: "/api/metrics/vis/data", search: "tsvb", query: onlyParams()},
 	{name: "timelion", method: "POST", path: "/api/timelion/run", on: kibanaAll, search: "timelion"},
 	{name: "timelion internal", method: "POST", path: "/internal/timelion/run", on: since89, search: "timelion"},
 	{name: "timeline osd", method: "POST", path: "/api/timeline/run", on: osdOnly, search: "timelion"},
@@ -243,6 +244,27 @@ func strategy(at int) func(target) bool {
 	return func(t target) bool { return len(t.segs) > at && searchStrategies[t.segs[at]] }
 }
 
+// onlyParams allows a query string with no parameters but these: a search
+// or field route must not carry options kshare did not check, such as
+// expand_wildcards on 6.x _msearch (Kibana passes it to Elasticsearch) or a
+// rollup_index on field lookups.
+func onlyParams(keys ...string) func(url.Values) bool {
+	return func(q url.Values) bool {
+		for k := range q {
+			if !slices.Contains(keys, k) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// fieldParams are the parameters Kibana's field lookups send (7.x pattern,
+// meta_fields; 8.x allow_no_index, include_unmapped, fields, allow_hidden;
+// versioned routes apiVersion). type and rollup_index are left out.
+var fieldParams = onlyParams("pattern", "meta_fields", "allow_no_index", "include_unmapped",
+	"fields", "allow_hidden", "apiVersion", "field_types")
+
 // onlyIndexPatterns lets _find list data views only, with one type
 // parameter: a repeated type=dashboard would otherwise widen it.
 func onlyIndexPatterns(q url.Values) bool {
@@ -258,7 +280,8 @@ var dangerousSegments = map[string]bool{
 	"console": true, "elasticsearch": true, "_export": true, "_import": true,
 	"_resolve_import_errors": true, "security": true, "spaces": true, "session": true,
 	"short_url": true, "shorten_url": true, "goto": true, "reporting": true, "v1": true,
-	"fleet": true, "alerting": true, "actions": true, "cases": true, "ml": true, "apm": true,
+	"fleet": true, "alerting": true, "export": true, "import": true, "download": true,
+	"jobs": true, "actions": true, "cases": true, "ml": true, "apm": true,
 	"encrypted_saved_objects": true, "task_manager": true, "upgrade_assistant": true,
 }
 

@@ -69,7 +69,7 @@ func TestCheckBulkGet(t *testing.T) {
 		{"kibana-7.10 visualization with fields", ecommerce,
 			list(item(typeVis, ecommerceVisID, `"fields":["title","visState"]`)), nil},
 		{"kibana-7.10 saved search", ecommerce, list(item(typeSearch, ecommerceSearch)), nil},
-		{"config any version", ecommerce, list(item(typeConfig, "7.10.2")), nil},
+		{"config refused", ecommerce, list(item(typeConfig, "7.10.2")), ErrNotInClosure},
 		{"empty list", ecommerce, "[]", nil},
 		{"whitespace around", ecommerce, " \n[ " + dash + " ]\n", nil},
 		{"namespaces share space", ecommerce, dashWith(`"namespaces":["default"]`), nil},
@@ -176,7 +176,7 @@ func TestCheckAnswer(t *testing.T) {
 	}{
 		{"bulk get in closure", bulk(answered(typeDashboard, ecommerceDash), inVis), nil},
 		{"bulk get with not-found item", bulk(inVis, notFoundItem(typeVis, "deleted")), nil},
-		{"bulk get config", bulk(answered(typeConfig, "7.10.2")), nil},
+		{"bulk get config refused", bulk(answered(typeConfig, "7.10.2")), ErrNotInClosure},
 		{"bulk get empty", bulk(), nil},
 		{"bulk get outside", bulk(inVis, outVis), ErrNotInClosure},
 		{"get in closure", inVis, nil},

@@ -111,10 +111,11 @@ type Closure struct {
 }
 
 // Has reports whether the saved object typ/id is in the closure. Kibana's
-// advanced settings (type "config", one object per version) are always
-// allowed: every page reads them.
+// advanced settings object (type "config") is not: its raw attributes hold
+// every user-set setting of the service account, which recipients get only
+// through the filtered settings answers; the UI reads settings from the page.
 func (c *Closure) Has(typ, id string) bool {
-	return typ == typeConfig || c.Objects[Ref{Type: typ, ID: id}]
+	return c.Objects[Ref{Type: typ, ID: id}]
 }
 
 // missing reports whether typ/id is referenced by the closure but absent.

@@ -141,7 +141,7 @@ func (c *Client) getJSON(ctx context.Context, space, p string, q url.Values, v a
 	c.auth(req.Header)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, redactURLError(err))
+		return fmt.Errorf("%w: %w", ErrUnavailable, redactURLError(err))
 	}
 	defer resp.Body.Close()
 	if err := statusError(resp); err != nil {
@@ -203,7 +203,7 @@ func (c *Client) Capabilities(ctx context.Context, space string, l Line) (map[st
 	c.auth(req.Header)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("capabilities: %w: %v", ErrUnavailable, redactURLError(err))
+		return nil, fmt.Errorf("capabilities: %w: %w", ErrUnavailable, redactURLError(err))
 	}
 	defer resp.Body.Close()
 	if err := statusError(resp); err != nil {

@@ -173,9 +173,12 @@ func TestBodyRules(t *testing.T) {
 		{"painless script field",
 			`{"script_fields":{"x":{"script":{"source":"doc['taxful_total_price'].value * 2",` +
 				`"lang":"painless"}}}}`, nil, ""},
-		{"runtime field",
-			`{"runtime_mappings":{"h":{"type":"long",` +
-				`"script":{"source":"emit(doc['order_date'].value.getHour())"}}}}`, nil, ""},
+		{"empty runtime mappings, as Kibana sends them", `{"runtime_mappings":{}}`, nil, ""},
+		{"runtime field shadowing the time field",
+			`{"runtime_mappings":{"order_date":{"type":"date",` +
+				`"script":{"source":"emit(System.currentTimeMillis())"}}}}`, search.ErrForbidden, "runtime_mappings"},
+		{"has_child with inner hits",
+			`{"query":{"has_child":{"type":"c","query":{"match_all":{}},"inner_hits":{}}}}`, search.ErrForbidden, "has_child"},
 		{"scripted field filter",
 			`{"query":{"script":{"script":{"source":"doc['x'].value > params.v",` +
 				`"lang":"painless","params":{"v":1}}}}}`, nil, ""},
@@ -231,7 +234,7 @@ func TestBodyRules(t *testing.T) {
 			`{"query":{"geo_shape":{"g":{"indexed_shape":{"index":"shapes","id":"1"}}}}}`, search.ErrForbidden, "indexed shape"},
 		{"lookup runtime field",
 			`{"runtime_mappings":{"l":{"type":"lookup","target_index":"secret",` +
-				`"input_field":"a","target_field":"b","fetch_fields":["c"]}}}`, search.ErrForbidden, "target_index"},
+				`"input_field":"a","target_field":"b","fetch_fields":["c"]}}}`, search.ErrForbidden, "runtime_mappings"},
 		{"stored script",
 			`{"script_fields":{"x":{"script":{"id":"my-script"}}}}`, search.ErrForbidden, "stored script"},
 		{"mustache script",
