@@ -131,7 +131,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.refuse(w, r, rq.canon.escaped, refBadRequest, "build request", shareAttr(rq))
 		return
 	}
-	out.Header = upstreamHeaders(r.Header, rq.page || rq.respRewrite != "" || rq.search != "")
+	out.Header = upstreamHeaders(r.Header, rq.page || rq.respRewrite != "" || rq.search == "bsearch")
 	if !rq.static {
 		kibanaHeaders(out.Header, rq.line, r.Method, s.opt.Credentials)
 	}

@@ -177,15 +177,37 @@ func (s *Server) searchPath(rq *request, strategy, id string) string {
 		url.PathEscape(strategy) + "/" + url.PathEscape(id)
 }
 
+// tsvbModel is what identifies a TSVB panel model: its id, type and
+// series ids. The id alone is not enough: Kibana's sample dashboards hold
+// two TSVB visualizations whose models share one id (a gauge and a time
+// series in the eCommerce dashboard).
+type tsvbModel struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Series []struct {
+		ID string `json:"id"`
+	} `json:"series"`
+}
+
+func (m tsvbModel) same(o tsvbModel) bool {
+	if m.ID != o.ID || m.Type != o.Type || len(m.Series) != len(o.Series) {
+		return false
+	}
+	for i := range m.Series {
+		if m.Series[i].ID != o.Series[i].ID {
+			return false
+		}
+	}
+	return true
+}
+
 // tsvbSearch replaces the request's panel model with the saved one of the
-// closure's TSVB visualization whose panel id the request names: TSVB's
-// server trusts the model it is sent (kibana-api.md §2.6), and 7.10 sends
-// savedObjectId "unsaved", so the model id is what identifies the panel.
+// closure's TSVB visualization that the request names: TSVB's server
+// trusts the model it is sent (kibana-api.md §2.6), and 7.10 sends
+// savedObjectId "unsaved", so the model's id, type and series identify it.
 func tsvbSearch(_ *Server, rq *request, sc search.Scope) ([]byte, error) {
 	var in struct {
-		Panels []struct {
-			ID string `json:"id"`
-		} `json:"panels"`
+		Panels []tsvbModel `json:"panels"`
 	}
 	if err := json.Unmarshal(rq.body, &in); err != nil || len(in.Panels) != 1 || in.Panels[0].ID == "" {
 		return nil, fmt.Errorf("%w: tsvb request without one panel id", search.ErrMalformed)
@@ -194,10 +216,8 @@ func tsvbSearch(_ *Server, rq *request, sc search.Scope) ([]byte, error) {
 		if p.VisType != "metrics" || len(p.Params) == 0 {
 			continue
 		}
-		var saved struct {
-			ID string `json:"id"`
-		}
-		if json.Unmarshal(p.Params, &saved) == nil && saved.ID == in.Panels[0].ID {
+		var saved tsvbModel
+		if json.Unmarshal(p.Params, &saved) == nil && saved.same(in.Panels[0]) {
 			return search.TSVB(rq.body, sc, p.Params)
 		}
 	}

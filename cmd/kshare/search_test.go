@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -173,6 +174,27 @@ func TestTSVBUsesSavedPanel(t *testing.T) {
 	fwd, _ := e.lastForwarded(n, "/api/metrics/vis/data")
 	if strings.Contains(string(fwd.Body), "secret-*") {
 		t.Fatalf("the tampered index reached Kibana:\n%s", fwd.Body)
+	}
+
+	// The eCommerce gauge and time series share one model id: each must
+	// get its own saved model, not the other's.
+	for _, c := range []struct{ file, typ string }{
+		{"dashboard-gaugePayload.json", `"type":"gauge"`},
+		{"dashboard-timeSeriesPayload.json", `"type":"timeseries"`},
+	} {
+		b, err := os.ReadFile("../../proxy/search/testdata/klt-2021-07/" + c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(e.kib.Requests())
+		if resp, body := e.do("POST", sharePath(res.URL)+"/api/metrics/vis/data", string(b),
+			map[string]string{"Content-Type": "application/json"}); resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", c.file, resp.StatusCode, body)
+		}
+		fwd, _ := e.lastForwarded(n, "/api/metrics/vis/data")
+		if !strings.Contains(compact(fwd.Body), c.typ) {
+			t.Errorf("%s was forwarded with another panel's model", c.file)
+		}
 	}
 }
 
