@@ -378,6 +378,14 @@ func (c Config) Warnings() []string {
 			"non-loopback host: share links and the tokens in them cross the "+
 			"network unencrypted", display("public_url", c.PublicURL)))
 	}
+	if u, err := url.Parse(c.PublicURL); err == nil && isLoopback(u.Hostname()) {
+		_, lport, _ := net.SplitHostPort(c.Listen)
+		if pport := u.Port(); lport != "" && lport != "0" && pport != "" && pport != lport {
+			w = append(w, fmt.Sprintf("public_url %q names port %s but listen is %q: "+
+				"links will point where kshare does not listen", display("public_url", c.PublicURL),
+				pport, c.Listen))
+		}
+	}
 	k := c.Kibana
 	if k.Username == "" && k.APIKey == "" && k.APIKeyFile == "" {
 		w = append(w, "kibana has no credentials: kshare calls Kibana "+

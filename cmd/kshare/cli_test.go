@@ -136,7 +136,7 @@ func TestCLITTLCapAndSavedMode(t *testing.T) {
 	env["KSHARE_SHARES_MAX_TTL"] = "48h"
 	env["KSHARE_SHARES_DEFAULT_TTL"] = "24h"
 	out, stderr, err := runCLI(t, env, "share", "create", "--dashboard", e.kib.DashboardID(),
-		"--ttl", "100h", "--mode", "saved", "-o", "json")
+		"--ttl", "5d", "--mode", "saved", "-o", "json")
 	if err != nil || !strings.Contains(stderr, "capped") {
 		t.Fatalf("create: %v, stderr %q", err, stderr)
 	}

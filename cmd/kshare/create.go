@@ -69,7 +69,7 @@ func createShare(ctx context.Context, d *deps, p createParams, now time.Time) (c
 	ttl, notices := effectiveTTL(p, d.cfg.Shares.DefaultTTL, d.cfg.Shares.MaxTTL)
 	sh, tok, err := d.store.Create(ctx, sh, ttl)
 	if err != nil {
-		return out, fmt.Errorf("create share: %w", err)
+		return out, err // the store names the operation
 	}
 	out.Share, out.TTL, out.Notices = sh, ttl, notices
 	out.URL = strings.TrimSuffix(d.cfg.PublicURL, "/") + d.cfg.SharePrefix + "/" + tok.String()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/kshare/kshare/config"
@@ -50,6 +51,9 @@ for every key.`,
 		"YAML config file (env KSHARE_CONFIG)")
 	config.BindFlags(root.PersistentFlags())
 	a.root = root
+	// Commands other than serve have no logger: go-redis's own lines about
+	// reconnecting would only repeat the error the command prints.
+	redis.SetLogger(redisLogger{slog.New(slog.DiscardHandler)})
 	root.AddCommand(a.serveCmd(), a.shareCmd(), a.configCmd())
 	return root
 }

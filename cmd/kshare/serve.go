@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/kshare/kshare/config"
@@ -53,12 +55,16 @@ start and its link printed.`,
 func (a *app) serve(ctx context.Context, cfg config.Config, shareURL string) error {
 	logger := a.logger(cfg)
 	for _, w := range cfg.Warnings() {
+		if cfg.Redis.Embedded && strings.HasPrefix(w, "redis.embedded") {
+			continue // the embedded store says so itself, with its address
+		}
 		logger.Warn("risky configuration", "detail", w)
 	}
+	redis.SetLogger(redisLogger{logger})
 	if cfg.Redis.Embedded {
 		srv, err := embedded.Start(cfg.Redis.Addr, logger)
 		if err != nil {
-			return usageError{fmt.Errorf("embedded redis: %w", err)}
+			return usageError{fmt.Errorf("%w (choose another with --redis-addr)", err)}
 		}
 		defer srv.Close()
 		cfg.Redis.Mode, cfg.Redis.Addr, cfg.Redis.Addrs = "standalone", srv.Addr(), nil
@@ -81,7 +87,7 @@ func (a *app) serve(ctx context.Context, cfg config.Config, shareURL string) err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("listen: %w (choose another with --listen, and set --public-url to match)", err)
 	}
 	logger.Info("kshare listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	if shareURL != "" {
@@ -141,4 +147,13 @@ func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, lo
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("metrics server failed", "err", err)
 	}
+}
+
+// redisLogger sends go-redis's own log lines (reconnects, dial failures)
+// through kshare's logger at debug level instead of its own stderr format.
+type redisLogger struct{ log *slog.Logger }
+
+// Printf logs one go-redis line.
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
 }

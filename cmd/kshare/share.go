@@ -70,7 +70,7 @@ it is printed once, as the last line of text output.`,
 	f.StringVar(&p.From, "from", "now-24h", "start of a snapshot's range: Kibana date math or an ISO date")
 	f.StringVar(&p.To, "to", "now", "end of a snapshot's range: Kibana date math or an ISO date")
 	f.StringVar(&p.TZ, "tz", "", "time zone for rounding and display (default: the space's dateFormat:tz, else UTC)")
-	f.DurationVar(&p.TTL, "ttl", 0, "lifetime of the share, e.g. 168h; 0 = never expires (default shares.default_ttl)")
+	f.Var(dayDuration{&p.TTL}, "ttl", "lifetime of the share, e.g. 7d or 36h; 0 = never expires (default shares.default_ttl)")
 	f.StringVar(&p.Label, "label", "", "a note for admins, shown by \"share list\" and in the banner")
 	f.StringVar(&p.Banner, "banner", "", "on or off: the time-frame banner (default recipient.banner_snapshot / _saved)")
 	f.StringSliceVar(&p.FrameAncestors, "frame-ancestor", nil,
@@ -141,7 +141,7 @@ func (a *app) shareListCmd() *cobra.Command {
 			return a.withDeps(cmd, func(d *deps) error {
 				list, err := d.store.List(ctxOf(cmd))
 				if err != nil {
-					return fmt.Errorf("list shares: %w", err)
+					return err // the store names the operation
 				}
 				if output == "json" {
 					rows := make([]map[string]any, 0, len(list))
@@ -242,7 +242,7 @@ is refused. --label and --object revoke every share with that label or object.`,
 func matchingShares(cmd *cobra.Command, d *deps, label, object string) ([]string, error) {
 	list, err := d.store.List(ctxOf(cmd))
 	if err != nil {
-		return nil, fmt.Errorf("list shares: %w", err)
+		return nil, err
 	}
 	var ids []string
 	for _, l := range list {
