@@ -145,6 +145,11 @@ const bannerCSS = `#kshare-banner{position:fixed;top:0;left:0;right:0;height:24p
 	`z-index:2147483000;box-sizing:border-box;padding:0 12px;margin:0;` +
 	`font:12px/24px system-ui,-apple-system,"Segoe UI",sans-serif;` +
 	`background:#343741;color:#fff;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+html body[data-kshare-banner]::before{content:attr(data-kshare-banner);position:fixed;top:0;` +
+	`left:0;right:0;height:24px;z-index:2147483000;box-sizing:border-box;padding:0 12px;margin:0;` +
+	`font:12px/24px system-ui,-apple-system,"Segoe UI",sans-serif;` +
+	`background:#343741;color:#fff;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+html body:has(> #kshare-banner)::before{content:none}
 html body,html body.kbnBody,html body.kbnBody--chromeVisible,html body.euiBody--headerIsFixed` +
 	`{padding-top:24px!important}
 html body.kbnBody{--euiFixedHeadersOffset:24px!important;--kbnAppHeadersOffset:24px!important}
@@ -152,11 +157,14 @@ html body div.app-wrapper,html body div.kbnAppWrapper{top:24px!important}
 html body #app-fixed-viewport{top:24px!important}
 `
 
-// injectBanner puts the banner first in <body>, before the element Kibana
-// renders into, so Kibana's own DOM is untouched.
+// injectBanner puts the banner first in <body> and its text into a body
+// attribute. Kibana's start-up code empties <body> (7.10.2 core.entry.js sets
+// rootDomElement.textContent = ""), which removes the element; the
+// attribute survives and bannerCSS draws it as body::before, with no
+// script. Where the element survives, it is shown instead.
 func injectBanner(doc *goquery.Document, text string) {
 	doc.Find("#" + BannerID).Remove()
 	div := element(atom.Div, "id", BannerID, "role", "note", "aria-label", "Time frame of this shared view")
 	div.AppendChild(&html.Node{Type: html.TextNode, Data: text})
-	doc.Find("body").First().PrependNodes(div)
+	doc.Find("body").First().SetAttr("data-kshare-banner", text).PrependNodes(div)
 }

@@ -138,6 +138,11 @@ func measureLayout(t *testing.T, b *browsertest.Browser) pageLayout {
 	if err := b.Eval(js, &l.Text); err != nil {
 		t.Fatal(err)
 	}
+	if len(l.Banners) == 0 {
+		// Kibana's start-up empties <body>; kshare then draws the banner
+		// as body::before from the body's data-kshare-banner attribute.
+		l.Banners, l.Text = pseudoBanner(t, b)
+	}
 	l.Grid = firstBox(t, b, gridSelector)
 	l.Viewport = firstBox(t, b, viewportSelectors...)
 	l.Covered = coveredEdges(t, b)
@@ -894,4 +899,32 @@ func checkRevokedPage(t *testing.T, b *browsertest.Browser, loc string) {
 		// doc); a recipient learns the link died only on the next reload.
 		t.Logf("kshare's message is not in Kibana's UI; the panels say the above")
 	}
+}
+
+// pseudoBanner measures the banner drawn as body::before: a pseudo-element
+// has no DOM box of its own, so its fixed box is read from computed style.
+func pseudoBanner(t *testing.T, b *browsertest.Browser) ([]browsertest.Box, string) {
+	t.Helper()
+	var got struct {
+		Content      string
+		Text         string
+		Top, Height  float64
+		Width, Left  float64
+		Display, Vis string
+	}
+	js := `(() => {
+  const s = getComputedStyle(document.body, '::before');
+  return {Content: s.content, Text: document.body.getAttribute('data-kshare-banner') || '',
+    Top: parseFloat(s.top) || 0, Height: parseFloat(s.height) || 0,
+    Width: document.documentElement.clientWidth, Left: parseFloat(s.left) || 0,
+    Display: s.display, Vis: s.visibility};
+})()`
+	if err := b.Eval(js, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Content == "none" || got.Content == "" || got.Display == "none" || got.Vis == "hidden" {
+		return nil, ""
+	}
+	return []browsertest.Box{{Element: "body::before", X: got.Left, Y: got.Top,
+		Width: got.Width, Height: got.Height, Visible: true}}, got.Text
 }
