@@ -219,6 +219,16 @@ func neutralisePlugins(md map[string]any) {
 			// the service account (POST /api/ui_counters/_report).
 			ui, _ := cfg["uiMetric"].(map[string]any)
 			setIfPresent(ui, "enabled", false)
+			uc, _ := cfg["uiCounters"].(map[string]any)
+			setIfPresent(uc, "enabled", false)
+		case "dataEnhanced", "data":
+			// Search sessions store results for later restore as saved
+			// objects written with the service account; kshare strips the
+			// session options and refuses /internal/session anyway, so the
+			// browser need not track one (7.12.1 dataEnhanced, 8.x data).
+			search, _ := cfg["search"].(map[string]any)
+			sessions, _ := search["sessions"].(map[string]any)
+			setIfPresent(sessions, "enabled", false)
 		}
 	}
 }
