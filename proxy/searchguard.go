@@ -93,6 +93,11 @@ func (s *Server) scope(ctx context.Context, rq *request) (search.Scope, error) {
 	if err != nil {
 		return search.Scope{}, err
 	}
+	saved, err := s.savedClauses(ctx, rq.share)
+	if err != nil {
+		return search.Scope{}, err
+	}
+	filters = append(filters, saved...)
 	key, err := s.asyncKey(ctx)
 	if err != nil {
 		return search.Scope{}, err

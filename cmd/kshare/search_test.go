@@ -206,3 +206,35 @@ func compact(b []byte) string {
 	out, _ := json.Marshal(v)
 	return string(out)
 }
+
+// TestSavedDashboardFiltersEnforced: the dashboard's own saved filters and
+// Lucene query are added to every search, so a recipient who removes them
+// from _a sees nothing more.
+func TestSavedDashboardFiltersEnforced(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, kbn.L710, envOptions{})
+	src := `{"query":{"language":"lucene","query":"category:Men*"},"filter":[` +
+		`{"meta":{"negate":true,"disabled":false,"index":"ff959d40-b880-11e8-a6d9-e546fe2bba5f"},` +
+		`"query":{"match_phrase":{"geoip.country_iso_code":"US"}}},` +
+		`{"meta":{"disabled":true},"query":{"match_phrase":{"x":"off"}}}]}`
+	e.kib.SetObjectAttr("default", "dashboard", e.kib.DashboardID(), "kibanaSavedObjectMeta",
+		map[string]any{"searchSourceJSON": src})
+	res := e.create(createParams{Dashboard: e.kib.DashboardID()})
+	n := len(e.kib.Requests())
+	resp, body := e.do("POST", sharePath(res.URL)+"/internal/search/es", eseBody(t, "kibana_sample_data_ecommerce"),
+		map[string]string{"Content-Type": "application/json"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("search: %d %s", resp.StatusCode, body)
+	}
+	fwd, _ := e.lastForwarded(n, "/internal/search/es")
+	got := compact(fwd.Body)
+	for _, want := range []string{`"must_not":[{"match_phrase":{"geoip.country_iso_code":"US"}}]`,
+		`"query":"category:Men*"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("forwarded search lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, `"x":"off"`) {
+		t.Error("a disabled saved filter was applied")
+	}
+}
