@@ -20,7 +20,7 @@ const maxRewrittenJSON = 4 << 20
 // jsonRewriters edit or check Kibana's JSON answers for the rules that
 // name them. An error refuses the answer: errNotInClosure as 403, anything
 // else as Kibana failing.
-var jsonRewriters = map[string]func(s *Server, rq *request, body []byte) ([]byte, error){
+var jsonRewriters = map[string]rewriterFunc{
 	"capabilities":   editJSON(readOnlyCapabilities),
 	"settings":       editJSON(recipientSettings),
 	"closure-answer": checkClosureAnswer,
@@ -70,8 +70,11 @@ func (s *Server) rewriteJSON(req *http.Request, resp *http.Response, rq *request
 	return resp
 }
 
+// rewriterFunc edits or checks one JSON answer.
+type rewriterFunc func(s *Server, rq *request, body []byte) ([]byte, error)
+
 // editJSON adapts an in-place edit of a JSON object to a rewriter.
-func editJSON(edit func(s *Server, rq *request, v map[string]any) error) func(*Server, *request, []byte) ([]byte, error) {
+func editJSON(edit func(s *Server, rq *request, v map[string]any) error) rewriterFunc {
 	return func(s *Server, rq *request, b []byte) ([]byte, error) {
 		var v map[string]any
 		if err := json.Unmarshal(b, &v); err != nil {

@@ -41,12 +41,18 @@ var searchRewriters = map[string]func(s *Server, rq *request, sc search.Scope) (
 		return search.InternalSearch(rq.body, rq.canon.segments[2], sc)
 	},
 	"internal-poll": pollSearch,
-	"bsearch":       func(_ *Server, rq *request, sc search.Scope) ([]byte, error) { return search.Bsearch(rq.body, sc) },
-	"msearch6":      func(_ *Server, rq *request, sc search.Scope) ([]byte, error) { return search.Msearch6(rq.body, sc) },
-	"msearch-osd":   func(_ *Server, rq *request, sc search.Scope) ([]byte, error) { return search.MsearchOSD(rq.body, sc) },
-	"tsvb":          tsvbSearch,
-	"timelion":      timelionSearch,
-	"cancel":        cancelSearch,
+	"bsearch": func(_ *Server, rq *request, sc search.Scope) ([]byte, error) {
+		return search.Bsearch(rq.body, sc)
+	},
+	"msearch6": func(_ *Server, rq *request, sc search.Scope) ([]byte, error) {
+		return search.Msearch6(rq.body, sc)
+	},
+	"msearch-osd": func(_ *Server, rq *request, sc search.Scope) ([]byte, error) {
+		return search.MsearchOSD(rq.body, sc)
+	},
+	"tsvb":     tsvbSearch,
+	"timelion": timelionSearch,
+	"cancel":   cancelSearch,
 }
 
 // checkSearch rewrites a search request to the share's indices, window and

@@ -16,7 +16,7 @@ import (
 // These tests open a share of the eCommerce sample dashboard, served by a
 // real Kibana behind kshare, in headless Chromium. CI has no Kibana, so
 // each reads the Kibana URL from the environment and skips without it;
-// ../shared/tools/real-kibana/README.md (team workspace) says how to run
+// shared/tools/real-kibana/README.md in the team workspace says how to run
 // 7.10.2 and 7.12.1 locally.
 
 // ecommerceDashboard is the id of "[eCommerce] Revenue Dashboard", the

@@ -66,11 +66,13 @@ it is printed once, as the last line of text output.`,
 	f.StringVar(&p.Visualization, "visualization", "", "id of the visualization (or Lens object) to share")
 	f.StringVar(&p.URL, "url", "", "Kibana address of the object, as copied from the browser")
 	f.StringVar(&p.Space, "space", "", "Kibana space of the object (default: the default space)")
-	f.StringVar(&p.Mode, "mode", "", "snapshot (freeze the range now) or saved (follow the object); default shares.default_mode")
+	f.StringVar(&p.Mode, "mode", "",
+		"snapshot (freeze the range now) or saved (follow the object); default shares.default_mode")
 	f.StringVar(&p.From, "from", "now-24h", "start of a snapshot's range: Kibana date math or an ISO date")
 	f.StringVar(&p.To, "to", "now", "end of a snapshot's range: Kibana date math or an ISO date")
 	f.StringVar(&p.TZ, "tz", "", "time zone for rounding and display (default: the space's dateFormat:tz, else UTC)")
-	f.Var(dayDuration{&p.TTL}, "ttl", "lifetime of the share, e.g. 7d or 36h; 0 = never expires (default shares.default_ttl)")
+	f.Var(dayDuration{&p.TTL}, "ttl",
+		"lifetime of the share, e.g. 7d or 36h; 0 = never expires (default shares.default_ttl)")
 	f.StringVar(&p.Label, "label", "", "a note for admins, shown by \"share list\" and in the banner")
 	f.StringVar(&p.Banner, "banner", "", "on or off: the time-frame banner (default recipient.banner_snapshot / _saved)")
 	f.StringSliceVar(&p.FrameAncestors, "frame-ancestor", nil,
@@ -85,7 +87,8 @@ func addFilterFlags(f *pflag.FlagSet, kvs *[]string, op, query *string) {
 	f.StringArrayVar(kvs, "filter", nil,
 		"field=value: only documents matching it are shown (repeatable; hidden from recipients)")
 	f.StringVar(op, "filter-op", "and", "how several --filter combine: and or or")
-	f.StringVar(query, "filter-query", "", `one raw Elasticsearch query clause added to every search, e.g. '{"term":{"region":"eu"}}'`)
+	f.StringVar(query, "filter-query", "",
+		`one raw Elasticsearch query clause added to every search, e.g. '{"term":{"region":"eu"}}'`)
 }
 
 func printCreated(stdout, stderr io.Writer, res created, output string) error {

@@ -478,7 +478,7 @@ func (p *parser) escaped(start int) (string, error) {
 	return "", p.fail("unterminated string")
 }
 
-// unicodeEscape reads the XXXX of \uXXXX (already past "\u"), joining a
+// unicodeEscape reads the four hex digits of a \u escape (already past "\u"), joining a
 // surrogate pair when the next escape completes it.
 func (p *parser) unicodeEscape() (rune, error) {
 	r, ok := hex4(p.src, p.pos)
