@@ -32,6 +32,7 @@ var guards = map[string]func(cl *closure.Closure, segs []string, q url.Values, b
 	"index-query":    indexParam("index"),
 	"index-segment":  indexSegment,
 	"content-mgmt":   contentManagementRead,
+	"data-view-path": dataViewInPath,
 	"closure-exists": func(*closure.Closure, []string, url.Values, []byte) error { return nil },
 }
 
@@ -151,4 +152,26 @@ func firstDataView(cl *closure.Closure) string {
 		return ""
 	}
 	return ids[0]
+}
+
+// dataViewInPath allows /api/data_views/data_view/{id} only for a closure
+// data view.
+func dataViewInPath(cl *closure.Closure, segs []string, _ url.Values, _ []byte) error {
+	if len(segs) == 0 || !cl.Has("index-pattern", segs[len(segs)-1]) {
+		return errNotInClosure
+	}
+	return nil
+}
+
+// listDataViews answers GET /api/data_views from the closure.
+func listDataViews(cl *closure.Closure) map[string]any {
+	found := findDataViews(cl, url.Values{})
+	items, _ := found["saved_objects"].([]map[string]any)
+	out := make([]map[string]any, 0, len(items))
+	for _, it := range items {
+		attrs, _ := it["attributes"].(map[string]any)
+		out = append(out, map[string]any{"id": it["id"], "title": attrs["title"],
+			"name": attrs["title"], "namespaces": it["namespaces"], "typeMeta": map[string]any{}})
+	}
+	return map[string]any{"data_view": out}
 }

@@ -130,6 +130,16 @@ func (s *Server) answerLocal(w http.ResponseWriter, r *http.Request, ru rule, rq
 	case "find-data-views":
 		b, _ := json.Marshal(findDataViews(rq.closure, rq.query))
 		body = string(b)
+	case "list-data-views":
+		b, _ := json.Marshal(listDataViews(rq.closure))
+		body = string(b)
+	case "has-data-views":
+		has := firstDataView(rq.closure) != ""
+		b, _ := json.Marshal(map[string]bool{"hasDataView": has, "hasUserDataView": has, "hasESData": true})
+		body = string(b)
+	case "has-user-index-pattern":
+		b, _ := json.Marshal(map[string]bool{"result": firstDataView(rq.closure) != ""})
+		body = string(b)
 	}
 	setShareHeaders(w.Header())
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -122,6 +122,17 @@ var shareRules = []rule{
 	{name: "dashboards api get", method: "GET", path: "/api/dashboards/dashboard/{id}",
 		on: since9, check: ownObject(3)},
 
+	// Data view listings and existence checks (7.13+/8.x) come from the
+	// closure too, so other data views and totals never show.
+	{name: "data views list", method: "GET", path: "/api/data_views", on: since89,
+		act: actLocal, local: "list-data-views"},
+	{name: "data view get", method: "GET", path: "/api/data_views/data_view/{id}", on: since89,
+		guard: "data-view-path"},
+	{name: "has data views", method: "GET", path: "/internal/data_views/has_data_views",
+		on: since89, act: actLocal, local: "has-data-views"},
+	{name: "has user index pattern", method: "GET", path: "/api/index_patterns/has_user_index_pattern",
+		on: since715, act: actLocal, local: "has-user-index-pattern"},
+
 	// Field lookups.
 	{name: "fields for wildcard", method: "GET", path: "/api/index_patterns/_fields_for_wildcard",
 		guard: "pattern-query", query: fieldParams},

@@ -219,7 +219,8 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 // local data view listings and the bootstrap page's default data view).
 func (s *Server) checkClosure(ctx context.Context, rq *request, ru rule) (refusal, string, bool) {
 	needs := ru.guard != "" || ru.resp != "" || ru.search != "" ||
-		ru.local == "find-data-views" || ru.act == actPage
+		strings.Contains(ru.local, "data-view") || ru.local == "has-user-index-pattern" ||
+		ru.act == actPage
 	if !needs || s.opt.Closures == nil {
 		return refusal{}, "", true
 	}

@@ -107,3 +107,26 @@ func TestOtherShareGetsNothing(t *testing.T) {
 		t.Error("a revoked share's request made kshare contact Kibana")
 	}
 }
+
+// TestDataViewsAPIFromClosure: 8.x data view listings and existence checks
+// are answered from the closure; another data view is refused.
+func TestDataViewsAPIFromClosure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, kbn.L815, envOptions{})
+	res := e.create(createParams{Dashboard: e.kib.DashboardID()})
+	base := sharePath(res.URL)
+	n := len(e.kib.Requests())
+	_, body := e.do("GET", base+"/api/data_views", "", nil)
+	if !strings.Contains(body, ecommerceDataView) || strings.Contains(body, flightsDataView) {
+		t.Errorf("data view list = %s", body)
+	}
+	if _, body := e.do("GET", base+"/internal/data_views/has_data_views", "", nil); !strings.Contains(body, `"hasUserDataView":true`) {
+		t.Errorf("has_data_views = %s", body)
+	}
+	if len(e.requestsSince(n)) != 0 {
+		t.Error("a data view listing was forwarded")
+	}
+	if resp, _ := e.do("GET", base+"/api/data_views/data_view/"+flightsDataView, "", nil); resp.StatusCode != 403 {
+		t.Errorf("another data view: %d", resp.StatusCode)
+	}
+}
