@@ -195,8 +195,18 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 		return
 	}
 	if f, why, ok := s.checkClosure(ctx, rq, ru); !ok {
-		s.refuse(w, r, c.escaped, f, why, slog.String(keyShare, sh.ID), slog.String(keyRule, ru.name))
-		return
+		if f.reason == refForbidden.reason && s.reporting(sh.ID) {
+			// Report mode: a read outside the closure is forwarded and
+			// logged, so a team sees what its dashboards read.
+			s.log.LogAttrs(ctx, slog.LevelWarn, "report mode: forwarding a request enforce mode refuses",
+				slog.String(keyShare, sh.ID), slog.String(keyMethod, r.Method),
+				slog.String(keyPath, c.escaped), slog.String(keyRule, ru.name), slog.String(keyDetail, why))
+			s.opt.Metrics.refused("report_forwarded")
+			rq.respRewrite = ""
+		} else {
+			s.refuse(w, r, c.escaped, f, why, slog.String(keyShare, sh.ID), slog.String(keyRule, ru.name))
+			return
+		}
 	}
 	if ru.search == "bsearch" {
 		s.bsearchCompression(r, rq)

@@ -113,3 +113,21 @@ func TestReportMode(t *testing.T) {
 		t.Errorf("report mode limited to another share still forwarded: %d", resp.StatusCode)
 	}
 }
+
+// TestReportModeClosure: in report mode a saved-object read outside the
+// closure is forwarded and logged; enforce mode refuses it.
+func TestReportModeClosure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, kbn.L717, envOptions{mutate: func(c *config.Config) {
+		c.Policy.Mode = config.PolicyReport
+	}})
+	res := e.create(createParams{Dashboard: e.kib.DashboardID()})
+	n := len(e.kib.Requests())
+	resp, _ := e.do("GET", sharePath(res.URL)+"/api/saved_objects/dashboard/"+flightsDashboard, "", nil)
+	if resp.StatusCode != 200 || len(e.requestsSince(n)) != 1 {
+		t.Fatalf("report mode, read outside the closure: %d, %d forwarded", resp.StatusCode, len(e.requestsSince(n)))
+	}
+	if !strings.Contains(e.logs.String(), "rule=\"saved object get\"") {
+		t.Errorf("report mode did not log the rule:\n%s", e.logs.String())
+	}
+}
