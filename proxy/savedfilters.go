@@ -14,11 +14,10 @@ import (
 // next to the window. Filters that are disabled are skipped; negated ones
 // become must_not.
 //
-// TODO(kshare): a saved KQL query is not re-imposed (that needs a KQL to
-// query DSL translator), nor are the filters saved on single panels and
-// saved searches, which apply to their own panel only and cannot be told
-// apart in a batched search request; both are applied by Kibana's browser
-// code as saved.
+// TODO(kshare): filters and queries saved on single panels and saved
+// searches are not re-imposed: they apply to their own panel only, and a
+// search request (7.10's above all) does not say which panel it is for;
+// Kibana's browser code applies them as saved.
 func (s *Server) savedClauses(ctx context.Context, sh *tokens.Share) ([]json.RawMessage, error) {
 	if sh.Kind != "dashboard" {
 		return nil, nil
@@ -46,7 +45,11 @@ func (s *Server) savedClauses(ctx context.Context, sh *tokens.Share) ([]json.Raw
 			out = append(out, c)
 		}
 	}
-	if c := luceneClause(src.Query); c != nil {
+	c, err := queryClause(src.Query)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
 		out = append(out, c)
 	}
 	return out, nil
@@ -83,6 +86,23 @@ func filterClause(raw json.RawMessage) json.RawMessage {
 		return b
 	}
 	return clause
+}
+
+// queryClause turns the saved query into a clause: Lucene as query_string,
+// KQL through kqlClause (an untranslatable one is an error, so the share's
+// searches are refused rather than run without it).
+func queryClause(raw json.RawMessage) (json.RawMessage, error) {
+	var q struct {
+		Language string `json:"language"`
+		Query    any    `json:"query"`
+	}
+	if json.Unmarshal(raw, &q) != nil {
+		return nil, nil
+	}
+	if text, ok := q.Query.(string); ok && q.Language == "kuery" && strings.TrimSpace(text) != "" {
+		return kqlClause(text)
+	}
+	return luceneClause(raw), nil
 }
 
 // luceneClause turns a saved Lucene query into a query_string clause; an

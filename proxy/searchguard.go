@@ -66,6 +66,9 @@ func (s *Server) checkSearch(ctx context.Context, rq *request, ru rule) (refusal
 		return refForbidden, "search without closure", false
 	}
 	sc, err := s.scope(ctx, rq)
+	if errors.Is(err, errKQL) || errors.Is(err, ErrBadFilter) {
+		return refForbidden, "search scope: " + err.Error(), false
+	}
 	if err != nil {
 		return kibanaRefusal(err), "search scope: " + err.Error(), false
 	}

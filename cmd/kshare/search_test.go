@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kshare/kshare/proxy"
 	"github.com/kshare/kshare/proxy/kbn"
@@ -236,5 +237,36 @@ func TestSavedDashboardFiltersEnforced(t *testing.T) {
 	}
 	if strings.Contains(got, `"x":"off"`) {
 		t.Error("a disabled saved filter was applied")
+	}
+}
+
+// TestSavedKQLEnforced: a dashboard's saved KQL query is re-imposed; one
+// kshare cannot translate refuses the share's searches instead of running
+// them without it.
+func TestSavedKQLEnforced(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, kbn.L717, envOptions{})
+	setQuery := func(q string) {
+		e.kib.SetObjectAttr("default", "dashboard", e.kib.DashboardID(), "kibanaSavedObjectMeta",
+			map[string]any{"searchSourceJSON": `{"query":{"language":"kuery","query":` + q + `},"filter":[]}`})
+		time.Sleep(100 * time.Millisecond) // object cache TTL in tests is 50 ms
+	}
+	res := e.create(createParams{Dashboard: e.kib.DashboardID()})
+	hdr := map[string]string{"Content-Type": "application/json"}
+	setQuery(`"customer_gender:FEMALE and not geoip.country_iso_code:US"`)
+	n := len(e.kib.Requests())
+	if resp, body := e.do("POST", sharePath(res.URL)+"/internal/search/es", eseBody(t, "kibana_sample_data_ecommerce"), hdr); resp.StatusCode != 200 {
+		t.Fatalf("search: %d %s", resp.StatusCode, body)
+	}
+	fwd, _ := e.lastForwarded(n, "/internal/search/es")
+	if got := compact(fwd.Body); !strings.Contains(got, `{"match":{"customer_gender":"FEMALE"}}`) ||
+		!strings.Contains(got, `"must_not":[{"bool":{"minimum_should_match":1,"should":[{"match":{"geoip.country_iso_code":"US"}}]}}]`) {
+		t.Errorf("saved KQL not re-imposed:\n%s", got)
+	}
+	setQuery(`"user:{ first: alice }"`)
+	n = len(e.kib.Requests())
+	if resp, _ := e.do("POST", sharePath(res.URL)+"/internal/search/es", eseBody(t, "kibana_sample_data_ecommerce"), hdr); resp.StatusCode != 403 ||
+		len(e.requestsSince(n)) != 0 {
+		t.Errorf("an untranslatable saved KQL query: %d, forwarded %d", resp.StatusCode, len(e.requestsSince(n)))
 	}
 }
