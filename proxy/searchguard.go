@@ -120,6 +120,12 @@ func (s *Server) scope(ctx context.Context, rq *request) (search.Scope, error) {
 			return ""
 		},
 		From: from, To: to, Filters: filters, IDKey: key, ShareID: rq.share.ID,
+		IndexFilters: func(index string) []json.RawMessage {
+			if c, ok := panelRestrictions(cl)[index]; ok {
+				return []json.RawMessage{c}
+			}
+			return nil
+		},
 	}, nil
 }
 

@@ -86,6 +86,9 @@ type Panel struct {
 	Params json.RawMessage
 	// SearchSource is the decoded kibanaSavedObjectMeta.searchSourceJSON.
 	SearchSource json.RawMessage
+	// References are the saved object's own references (its data view and
+	// saved search), so callers can tell which data view a panel reads.
+	References []kbn.Reference
 	// PanelIndex is set for a by-value panel of a dashboard (8.x); such a
 	// panel is keyed "panel:"+PanelIndex in Closure.Panels.
 	PanelIndex string

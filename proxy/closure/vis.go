@@ -27,7 +27,8 @@ func (w *walker) visualization(so kbn.SavedObject, key string) {
 		Params json.RawMessage `json:"params"`
 	}
 	_ = json.Unmarshal(attrJSON(so.Attributes["visState"]), &vs)
-	p := Panel{Ref: Ref{Type: so.Type, ID: so.ID}, VisType: vs.Type, SearchSource: ss}
+	p := Panel{Ref: Ref{Type: so.Type, ID: so.ID}, VisType: vs.Type, SearchSource: ss,
+		References: so.References}
 	switch vs.Type {
 	case visTSVB:
 		w.tsvb(vs.Params)

@@ -229,7 +229,7 @@ func (w *walker) search(so kbn.SavedObject, key string) {
 	w.dataViewRefs(so)
 	w.searchSource(ss)
 	w.c.Panels[key] = Panel{
-		Ref: Ref{Type: so.Type, ID: so.ID}, SearchSource: ss,
+		Ref: Ref{Type: so.Type, ID: so.ID}, SearchSource: ss, References: so.References,
 	}
 }
 

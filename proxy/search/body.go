@@ -61,6 +61,7 @@ func (rw *rewriter) searchBody(index string, body *value) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
+	rw.index = index
 	if err := checkBodyKeys(body); err != nil {
 		return nil, err
 	}

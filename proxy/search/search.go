@@ -68,6 +68,10 @@ type Scope struct {
 	// come from kshare's own records) and are not checked against the
 	// allow-lists, only parsed.
 	Filters []json.RawMessage
+	// IndexFilters, when set, returns extra trusted clauses for items on one
+	// index (the union of what the shared object's panels on it may show);
+	// nil or an empty answer adds none.
+	IndexFilters func(index string) []json.RawMessage
 	// IDKey signs async-search ids handed to the browser (BindID). Shorter
 	// than 16 bytes means no poll verifies.
 	IDKey []byte
@@ -166,6 +170,7 @@ type rewriter struct {
 	win     window
 	epoch   bool     // 6.x: range bounds in epoch_millis
 	filters []*value // Scope.Filters, parsed
+	index   string   // the item being rewritten (searchBody sets it) for IndexFilters
 }
 
 func newRewriter(sc Scope, epoch bool) (*rewriter, error) {
@@ -214,6 +219,17 @@ func (rw *rewriter) scoped(q *value, field string) *value {
 	clauses := make([]*value, 0, 2+len(rw.filters))
 	clauses = append(clauses, q, rw.rangeClause(field))
 	clauses = append(clauses, rw.filters...)
+	if rw.sc.IndexFilters != nil && rw.index != "" {
+		for _, raw := range rw.sc.IndexFilters(rw.index) {
+			if f, err := parse(raw); err == nil && f.isObject() {
+				clauses = append(clauses, f)
+			} else {
+				// A clause kshare built itself does not parse: match nothing
+				// rather than drop the restriction.
+				clauses = append(clauses, newObject(member{"match_none", newObject()}))
+			}
+		}
+	}
 	return newObject(member{"bool", newObject(member{"filter", newArray(clauses...)})})
 }
 
