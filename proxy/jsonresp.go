@@ -59,15 +59,21 @@ func (s *Server) rewriteJSON(req *http.Request, resp *http.Response, rq *request
 		}
 		return s.replace(req, resp, rq, f)
 	}
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(out))
-	resp.ContentLength = int64(len(out))
-	resp.Header.Del("Content-Encoding")
-	resp.Header.Del("Etag")
-	resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
-	resp.Header.Set("Content-Type", "application/json; charset=utf-8")
+	setBody(resp, out, "application/json; charset=utf-8")
 	s.logDone(req, rq, resp.StatusCode)
 	return resp
+}
+
+// setBody replaces an answer's body with b, which kshare rewrote from the
+// decoded original: new length, no content coding, no stale ETag.
+func setBody(resp *http.Response, b []byte, contentType string) {
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Etag")
+	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	resp.Header.Set("Content-Type", contentType)
 }
 
 // rewriterFunc edits or checks one JSON answer.
@@ -142,9 +148,6 @@ func isWriteCapability(k string) bool {
 // recipientSettings filters a settings read to what the page carries.
 func recipientSettings(s *Server, rq *request, v map[string]any) error {
 	user, _ := v["settings"].(map[string]any)
-	if rq.closure == nil && s.opt.Closures != nil {
-		rq.closure, _ = s.closureOf(rq.ctx, rq.share)
-	}
 	opt := s.pageOptions(rq.ctx, rq)
 	v["settings"] = rewrite.RecipientSettings(user, opt.Settings)
 	return nil

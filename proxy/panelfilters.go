@@ -21,24 +21,25 @@ import (
 // {"bool":{"should":[<panel A's filters>, …],"minimum_should_match":1}}.
 type indexRestrictions map[string]json.RawMessage
 
-var (
-	restrictionsMu    sync.Mutex
-	restrictionsCache = map[*closure.Closure]indexRestrictions{}
-)
+// restrictionCache remembers the restrictions of recent closures, which
+// are themselves cached and replaced (never changed) on edits.
+type restrictionCache struct {
+	mu sync.Mutex
+	m  map[*closure.Closure]indexRestrictions
+}
 
-// panelRestrictions returns the restrictions of a closure, computed once
-// per closure value (closures are themselves cached and replaced on edits).
-func panelRestrictions(cl *closure.Closure) indexRestrictions {
-	restrictionsMu.Lock()
-	defer restrictionsMu.Unlock()
-	if r, ok := restrictionsCache[cl]; ok {
+// of returns the restrictions of cl, computed once per closure value.
+func (rc *restrictionCache) of(cl *closure.Closure) indexRestrictions {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if r, ok := rc.m[cl]; ok {
 		return r
 	}
-	if len(restrictionsCache) > 256 {
-		restrictionsCache = map[*closure.Closure]indexRestrictions{}
+	if rc.m == nil || len(rc.m) > 256 {
+		rc.m = map[*closure.Closure]indexRestrictions{}
 	}
 	r := computeRestrictions(cl)
-	restrictionsCache[cl] = r
+	rc.m[cl] = r
 	return r
 }
 

@@ -221,6 +221,17 @@ var rootRules = []rule{
 	{name: "translations", method: "GET", path: "/translations/**", act: actStatic},
 }
 
+// closureLocals are the local answers built from the share's closure.
+var closureLocals = map[string]bool{"find-data-views": true, "list-data-views": true,
+	"has-data-views": true, "has-user-index-pattern": true}
+
+// needsClosure reports whether handling the rule needs the share's
+// closure: guards, answer rewrites and checks, searches, closure-built
+// local answers and the app page (its default data view).
+func (r rule) needsClosure() bool {
+	return r.guard != "" || r.resp != "" || r.search != "" || closureLocals[r.local] || r.act == actPage
+}
+
 // buildPrefix matches the cache-busting first segment of bundle URLs: the
 // build number (7.x–8.13) or the first 12 hex digits of the build SHA (8.14+).
 var buildPrefix = regexp.MustCompile(`^([0-9]{1,12}|[0-9a-f]{12})$`)

@@ -109,13 +109,7 @@ func (s *Server) rewritePage(req *http.Request, resp *http.Response, rq *request
 			shareAttr(rq), slog.String(keyErr, err.Error()))
 		return s.replace(req, resp, rq, f)
 	}
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(&out)
-	resp.ContentLength = int64(out.Len())
-	resp.Header.Del("Content-Encoding")
-	resp.Header.Del("Etag")
-	resp.Header.Set("Content-Length", strconv.Itoa(out.Len()))
-	resp.Header.Set("Content-Type", "text/html; charset=utf-8")
+	setBody(resp, out.Bytes(), "text/html; charset=utf-8")
 	s.logDone(req, rq, resp.StatusCode)
 	return resp
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/kshare/kshare/proxy/kbn"
@@ -121,7 +120,7 @@ func (s *Server) scope(ctx context.Context, rq *request) (search.Scope, error) {
 		},
 		From: from, To: to, Filters: filters, IDKey: key, ShareID: rq.share.ID,
 		IndexFilters: func(index string) []json.RawMessage {
-			if c, ok := panelRestrictions(cl)[index]; ok {
+			if c, ok := s.restrictions.of(cl)[index]; ok {
 				return []json.RawMessage{c}
 			}
 			return nil
@@ -283,7 +282,6 @@ type ndjsonLines struct {
 	scope    *search.Scope
 	compress bool
 	err      error
-	once     sync.Once
 }
 
 func (n *ndjsonLines) Read(p []byte) (int, error) {

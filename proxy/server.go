@@ -67,13 +67,15 @@ type Options struct {
 
 // Server is the kshare request handler.
 type Server struct {
-	keyMu   sync.Mutex
-	key     []byte // shared key for async search ids, once read
-	opt     Options
-	gp      *goproxy.ProxyHttpServer
-	log     *slog.Logger
-	basePth string // Kibana's server.basePath, no trailing slash
-	now     func() time.Time
+	keyMu sync.Mutex
+	key   []byte // shared key for async search ids, once read
+
+	restrictions restrictionCache // panel-level filters per closure
+	opt          Options
+	gp           *goproxy.ProxyHttpServer
+	log          *slog.Logger
+	basePth      string // Kibana's server.basePath, no trailing slash
+	now          func() time.Time
 }
 
 // New builds a Server.
@@ -172,10 +174,7 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 	}
 	ru, ok := match(shareRules, line, &sh, r.Method, c, q)
 	if !ok && s.reporting(sh.ID) && !alwaysDangerous(r.Method, c) {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "report mode: forwarding a request enforce mode refuses",
-			slog.String(keyShare, sh.ID), slog.String(keyMethod, r.Method),
-			slog.String(keyPath, c.escaped), slog.String(keyRule, "default deny"))
-		s.opt.Metrics.refused("report_forwarded")
+		s.reportForward(r, sh.ID, c, "default deny", "")
 		ru, ok = rule{name: "report mode", act: actForward}, true
 	}
 	if !ok {
@@ -196,12 +195,9 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 	}
 	if f, why, ok := s.checkClosure(ctx, rq, ru); !ok {
 		if f.reason == refForbidden.reason && s.reporting(sh.ID) {
-			// Report mode: a read outside the closure is forwarded and
-			// logged, so a team sees what its dashboards read.
-			s.log.LogAttrs(ctx, slog.LevelWarn, "report mode: forwarding a request enforce mode refuses",
-				slog.String(keyShare, sh.ID), slog.String(keyMethod, r.Method),
-				slog.String(keyPath, c.escaped), slog.String(keyRule, ru.name), slog.String(keyDetail, why))
-			s.opt.Metrics.refused("report_forwarded")
+			// A read outside the closure: forwarded and logged, so a team
+			// sees what its dashboards read.
+			s.reportForward(r, sh.ID, c, ru.name, why)
 			rq.respRewrite = ""
 		} else {
 			s.refuse(w, r, c.escaped, f, why, slog.String(keyShare, sh.ID), slog.String(keyRule, ru.name))
@@ -228,10 +224,7 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request, rawTok, rest
 // closure is loaded for every rule that needs it (guards, answer checks,
 // local data view listings and the bootstrap page's default data view).
 func (s *Server) checkClosure(ctx context.Context, rq *request, ru rule) (refusal, string, bool) {
-	needs := ru.guard != "" || ru.resp != "" || ru.search != "" ||
-		strings.Contains(ru.local, "data-view") || ru.local == "has-user-index-pattern" ||
-		ru.act == actPage
-	if !needs || s.opt.Closures == nil {
+	if !ru.needsClosure() || s.opt.Closures == nil {
 		return refusal{}, "", true
 	}
 	cl, err := s.closureOf(ctx, rq.share)
@@ -322,6 +315,15 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, path string, f r
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request refused", attrs...)
 	s.opt.Metrics.refused(f.reason)
 	f.write(w, wantsJSON(r, path))
+}
+
+// reportForward logs a request report mode forwards although enforce mode
+// would refuse it: share, method, canonical path and the rule that refuses.
+func (s *Server) reportForward(r *http.Request, shareID string, c canonical, rule, why string) {
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "report mode: forwarding a request enforce mode refuses",
+		slog.String(keyShare, shareID), slog.String(keyMethod, r.Method),
+		slog.String(keyPath, c.escaped), slog.String(keyRule, rule), slog.String(keyDetail, why))
+	s.opt.Metrics.refused("report_forwarded")
 }
 
 func (s *Server) reporting(shareID string) bool {

@@ -1,7 +1,5 @@
 package search
 
-import "fmt"
-
 // bsearchStrategies are the strategies a bsearch item may name; an item
 // without one runs Kibana's default, which is es or ese.
 var bsearchStrategies = map[string]bool{"es": true, "ese": true}
@@ -28,14 +26,7 @@ func Bsearch(body []byte, sc Scope) ([]byte, error) {
 	if len(root.members) != 1 || !batch.isArray() {
 		return nil, malformed("bsearch body is not {batch:[...]}")
 	}
-	items := make([]*value, len(batch.members))
-	for i, it := range batch.members {
-		if items[i], err = rw.bsearchItem(it.val); err != nil {
-			return nil, at(fmt.Sprintf("batch[%d]", i), err)
-		}
-	}
-	out := newObject(member{"batch", newArray(items...)})
-	return encode(out, len(body)+512*len(items)), nil
+	return rewriteList(body, "batch", batch, rw.bsearchItem)
 }
 
 func (rw *rewriter) bsearchItem(it *value) (*value, error) {

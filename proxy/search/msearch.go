@@ -109,14 +109,7 @@ func MsearchOSD(body []byte, sc Scope) ([]byte, error) {
 	if !searches.isArray() {
 		return nil, malformed("msearch body is not {searches:[...]}")
 	}
-	items := make([]*value, len(searches.members))
-	for i, s := range searches.members {
-		if items[i], err = rw.osdSearch(s.val); err != nil {
-			return nil, at(fmt.Sprintf("searches[%d]", i), err)
-		}
-	}
-	out := newObject(member{"searches", newArray(items...)})
-	return encode(out, len(body)+512*len(items)), nil
+	return rewriteList(body, "searches", searches, rw.osdSearch)
 }
 
 func (rw *rewriter) osdSearch(s *value) (*value, error) {

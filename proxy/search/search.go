@@ -244,3 +244,17 @@ func parseObject(body []byte) (*value, error) {
 	}
 	return root, nil
 }
+
+// rewriteList rewrites every element of a batch body {name:[…]} with fn and
+// encodes {name:[rewritten…]}; an element's error names its position.
+func rewriteList(body []byte, name string, list *value, fn func(*value) (*value, error)) ([]byte, error) {
+	items := make([]*value, len(list.members))
+	for i, it := range list.members {
+		var err error
+		if items[i], err = fn(it.val); err != nil {
+			return nil, at(fmt.Sprintf("%s[%d]", name, i), err)
+		}
+	}
+	out := newObject(member{name, newArray(items...)})
+	return encode(out, len(body)+512*len(items)), nil
+}
