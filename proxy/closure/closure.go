@@ -92,6 +92,14 @@ type Panel struct {
 	// PanelIndex is set for a by-value panel of a dashboard (8.x); such a
 	// panel is keyed "panel:"+PanelIndex in Closure.Panels.
 	PanelIndex string
+	// SavedSearch is the id of the saved search a visualization is built
+	// on ("" for none), from its reference or the 6.x savedSearchId.
+	SavedSearch string
+	// Reads lists what a Lens or maps panel searches; ReadsKnown is false
+	// when its state could not be read fully (the panel may then search
+	// any closure index unfiltered).
+	Reads      []Read
+	ReadsKnown bool
 }
 
 // Closure is the set of saved objects a shared object needs.

@@ -323,7 +323,9 @@ func TestComputeByValuePanels(t *testing.T) {
 		"title": "by-value lens", "visualizationType": "lnsXY",
 		"state": map[string]any{"adHocDataViews": map[string]any{
 			"adhoc1": map[string]any{"id": "adhoc1", "title": "adhoc-*", "timeFieldName": "ts"},
-		}},
+		}, "datasourceStates": map[string]any{"formBased": map[string]any{"layers": map[string]any{
+			"l1": map[string]any{}, "l2": map[string]any{}}}},
+			"query": map[string]any{"query": "a:1", "language": "kuery"}},
 		"references": []any{map[string]any{
 			"name": "indexpattern-datasource-layer-l1", "type": typeDataView, "id": "dv1",
 		}},
@@ -407,6 +409,19 @@ func TestComputeByValuePanels(t *testing.T) {
 		if !ok || p.VisType != vt || p.PanelIndex != key[len("panel:"):] || p.Ref.ID != "" {
 			t.Errorf("panel %s = %+v, want type %s", key, p, vt)
 		}
+	}
+	// What the by-value Lens panel (inline and hoisted layer references),
+	// the map and the by-value visualization on a saved search read.
+	lensReads := c.Panels["panel:p1"].Reads
+	sort.Slice(lensReads, func(i, j int) bool { return lensReads[i].DataView < lensReads[j].DataView })
+	if got := readsText(lensReads); !c.Panels["panel:p1"].ReadsKnown || got != "dv1:1:0 dv6:1:0" {
+		t.Errorf("by-value Lens reads %q", got)
+	}
+	if got := readsText(c.Panels["m1"].Reads); got != "dv8:0:0" {
+		t.Errorf("map reads %q", got)
+	}
+	if ss := c.Panels["panel:p3"].SavedSearch; ss != "s1" {
+		t.Errorf("by-value visualization's saved search = %q, want s1", ss)
 	}
 }
 

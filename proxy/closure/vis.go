@@ -21,14 +21,14 @@ func (w *walker) visualization(so kbn.SavedObject, key string) {
 	ss := searchSourceJSON(so)
 	w.dataViewRefs(so)
 	w.searchSource(ss)
-	w.savedSearch(so)
+	ssID := w.savedSearch(so)
 	var vs struct {
 		Type   string          `json:"type"`
 		Params json.RawMessage `json:"params"`
 	}
 	_ = json.Unmarshal(attrJSON(so.Attributes["visState"]), &vs)
 	p := Panel{Ref: Ref{Type: so.Type, ID: so.ID}, VisType: vs.Type, SearchSource: ss,
-		References: so.References}
+		References: so.References, SavedSearch: ssID}
 	switch vs.Type {
 	case visTSVB:
 		w.tsvb(vs.Params)
@@ -41,21 +41,25 @@ func (w *walker) visualization(so kbn.SavedObject, key string) {
 		p.Params = vs.Params
 	case visControls:
 		w.inputControls(vs.Params)
+		p.Params = vs.Params
 	}
 	w.c.Panels[key] = p
 }
 
 // savedSearch queues the saved search a visualization is built on:
 // savedSearchRefName names its reference (7.x+, "search_0"), 6.x stores
-// savedSearchId inline.
-func (w *walker) savedSearch(so kbn.SavedObject) {
-	w.add(typeSearch, so.Str("savedSearchId"))
+// savedSearchId inline. It returns the saved search's id.
+func (w *walker) savedSearch(so kbn.SavedObject) string {
+	id := so.Str("savedSearchId")
+	w.add(typeSearch, id)
 	name := so.Str("savedSearchRefName")
 	for _, ref := range so.References {
 		if ref.Type == typeSearch && (ref.Name == name && name != "" || ref.Name == "search_0") {
 			w.add(typeSearch, ref.ID)
+			id = ref.ID
 		}
 	}
+	return id
 }
 
 // tsvb reads the indices of a TSVB model (kibana-api.md §2.6): the

@@ -95,7 +95,7 @@ func (w *walker) visit(so kbn.SavedObject, key string) {
 	case typeLens:
 		w.lens(so, key)
 	case typeMap:
-		w.mapObject(so)
+		w.mapObject(so, key)
 	case typeDataView:
 		w.dataView(so)
 	}
@@ -251,16 +251,15 @@ func (w *walker) lens(so kbn.SavedObject, key string) {
 	// TODO(kshare): ES|QL Lens layers (state.query.esql, 8.11+) name their
 	// index inside the query text; they are not parsed yet, so such panels
 	// get no index allowance.
-	w.c.Panels[key] = Panel{
-		Ref:     Ref{Type: so.Type, ID: so.ID},
-		VisType: so.Str("visualizationType"),
-	}
+	p := Panel{Ref: Ref{Type: so.Type, ID: so.ID}, VisType: so.Str("visualizationType")}
+	p.Reads, p.ReadsKnown = lensReads(attrJSON(so.Attributes["state"]), so.References)
+	w.c.Panels[key] = p
 }
 
 // mapObject queues a map's data views: layerListJSON layers and joins name
 // them through indexPatternRefName references (7.x+), which dataViewRefs
 // follows, or inline as indexPatternId (before 7.0).
-func (w *walker) mapObject(so kbn.SavedObject) {
+func (w *walker) mapObject(so kbn.SavedObject, key string) {
 	w.dataViewRefs(so)
 	var layers any
 	if ll := attrJSON(so.Attributes["layerListJSON"]); ll != nil {
@@ -269,6 +268,9 @@ func (w *walker) mapObject(so kbn.SavedObject) {
 	for _, id := range stringsAtKey(layers, "indexPatternId") {
 		w.add(typeDataView, id)
 	}
+	p := Panel{Ref: Ref{Type: so.Type, ID: so.ID}}
+	p.Reads, p.ReadsKnown = mapReads(attrJSON(so.Attributes["layerListJSON"]), so.References)
+	w.c.Panels[key] = p
 }
 
 // stringsAtKey returns every string value stored under key anywhere in a
