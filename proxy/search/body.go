@@ -68,6 +68,8 @@ func (rw *rewriter) searchBody(index string, body *value) (*value, error) {
 	if err := scan(body); err != nil {
 		return nil, err
 	}
+	rw.control = rw.isControlBody(index, body)
+	defer func() { rw.control = false }()
 	out := sized(len(body.members) + 1)
 	for _, m := range body.members {
 		switch m.key {
@@ -76,6 +78,9 @@ func (rw *rewriter) searchBody(index string, body *value) (*value, error) {
 				return nil, err
 			}
 		case "query":
+			if rw.control {
+				m.val = nil // see control.go
+			}
 			m.val = rw.scoped(m.val, tf)
 		}
 		out.members = append(out.members, m)

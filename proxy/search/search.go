@@ -72,6 +72,11 @@ type Scope struct {
 	// index (the union of what the shared object's panels on it may show);
 	// nil or an empty answer adds none.
 	IndexFilters func(index string) []json.RawMessage
+	// ControlField, when set, reports whether an input control of the
+	// shared object lists field of index. A body that only lists such a
+	// field's values is scoped without IndexFilters and without its own
+	// query (control.go).
+	ControlField func(index, field string) bool
 	// IDKey signs async-search ids handed to the browser (BindID). Shorter
 	// than 16 bytes means no poll verifies.
 	IDKey []byte
@@ -171,6 +176,7 @@ type rewriter struct {
 	epoch   bool     // 6.x: range bounds in epoch_millis
 	filters []*value // Scope.Filters, parsed
 	index   string   // the item being rewritten (searchBody sets it) for IndexFilters
+	control bool     // the item is an input control's (searchBody sets it)
 }
 
 func newRewriter(sc Scope, epoch bool) (*rewriter, error) {
@@ -219,7 +225,7 @@ func (rw *rewriter) scoped(q *value, field string) *value {
 	clauses := make([]*value, 0, 2+len(rw.filters))
 	clauses = append(clauses, q, rw.rangeClause(field))
 	clauses = append(clauses, rw.filters...)
-	if rw.sc.IndexFilters != nil && rw.index != "" {
+	if rw.sc.IndexFilters != nil && rw.index != "" && !rw.control {
 		for _, raw := range rw.sc.IndexFilters(rw.index) {
 			if f, err := parse(raw); err == nil && f.isObject() {
 				clauses = append(clauses, f)
