@@ -7,19 +7,27 @@ import (
 	"github.com/kshare/kshare/proxy/closure"
 )
 
-// Panel-level saved filters. A visualization or saved search may carry its
-// own filters and query, which Kibana's browser adds to that panel's
-// searches only; a search request does not say which panel it is for (7.10
-// sends no execution context). kshare therefore holds each index to the
-// union of what the object's panels on it may show: when every panel
-// reading an index has its own filters, every search on that index must
-// match at least one panel's filters. When any panel reads an index
-// unfiltered (or kshare cannot tell what a panel reads), that index gets no
-// extra clause: the unfiltered panel may show all of it anyway.
+// Panel-level saved filters. A visualization, saved search, Lens panel or
+// maps layer may carry its own filters and query, which Kibana's browser
+// adds to that panel's searches only; a search request does not say which
+// panel it is for (7.10 sends no execution context, and where 8.x does, the
+// client writes it). kshare therefore holds each index to the union of
+// what the object's panels on it may show: when every panel reading an
+// index has its own filters, every search on that index must match at
+// least one panel's filters. When any panel reads an index unfiltered (or
+// kshare cannot tell what a panel reads), that index gets no extra clause:
+// the unfiltered panel may show all of it anyway. Input controls are the
+// exception that keeps a restriction: they only list one field's values,
+// and their searches are recognised by shape (proxy/search/control.go).
 
-// indexRestrictions is the per-index clause for one closure: title →
-// {"bool":{"should":[<panel A's filters>, …],"minimum_should_match":1}}.
-type indexRestrictions map[string]json.RawMessage
+// indexRestrictions is what one closure's panels allow per index: the
+// union clause by data view title ({"bool":{"should":[<panel A's
+// filters>, …],"minimum_should_match":1}}) and the fields input controls
+// list, by title.
+type indexRestrictions struct {
+	clauses  map[string]json.RawMessage
+	controls map[string]map[string]bool
+}
 
 // restrictionCache remembers the restrictions of recent closures, which
 // are themselves cached and replaced (never changed) on edits.
@@ -43,52 +51,151 @@ func (rc *restrictionCache) of(cl *closure.Closure) indexRestrictions {
 	return r
 }
 
+// restrictionBuilder collects, per index, each panel's alternative and
+// whether some panel reads it unfiltered.
+type restrictionBuilder struct {
+	cl       *closure.Closure
+	sets     map[string][]json.RawMessage
+	open     map[string]bool
+	controls map[string]map[string]bool
+}
+
 func computeRestrictions(cl *closure.Closure) indexRestrictions {
-	sets := map[string][]json.RawMessage{}
-	open := map[string]bool{}
+	b := &restrictionBuilder{cl: cl, sets: map[string][]json.RawMessage{},
+		open: map[string]bool{}, controls: map[string]map[string]bool{}}
+	// A saved search that is the base of a visualization adds nothing of
+	// its own: the visualization's alternative holds its filters and more.
+	// (One that is also a panel of its own is then held to them too.)
+	bases := map[string]bool{}
 	for _, p := range cl.Panels {
-		if p.Ref.Type != "visualization" && p.Ref.Type != "search" {
-			markAllOpen(cl, open) // Lens, maps, by-value panels: not read here
-			continue
-		}
-		if p.VisType == "input_control_vis" {
-			// Controls read the data views they reference, unfiltered.
-			for _, r := range p.References {
-				if dv, ok := cl.DataViews[r.ID]; ok && r.Type == "index-pattern" {
-					open[dv.Title] = true
-				}
-			}
-			continue
-		}
-		title, clauses, ok := panelScope(cl, p)
-		if !ok {
-			markAllOpen(cl, open)
-			continue
-		}
-		switch {
-		case title == "":
-			// A panel without a data view (markdown, TSVB, Vega, Timelion)
-			// does not search through data views; Vega's and Timelion's
-			// index strings are left open.
-			for s := range cl.IndexStrings {
-				open[s] = true
-			}
-		case len(clauses) == 0:
-			open[title] = true
-		default:
-			b, _ := json.Marshal(map[string]any{"bool": map[string]any{"filter": clauses}})
-			sets[title] = append(sets[title], b)
-		}
+		bases[p.SavedSearch] = true
 	}
-	out := indexRestrictions{}
-	for title, alts := range sets {
-		if open[title] {
+	for id, p := range cl.Panels {
+		if p.Ref.Type == "search" && bases[id] {
 			continue
 		}
-		b, _ := json.Marshal(map[string]any{"bool": map[string]any{"should": alts, "minimum_should_match": 1}})
-		out[title] = b
+		b.panel(p)
+	}
+	out := indexRestrictions{clauses: map[string]json.RawMessage{}, controls: b.controls}
+	for title, alts := range b.sets {
+		if b.open[title] {
+			continue
+		}
+		c, _ := json.Marshal(map[string]any{"bool": map[string]any{"should": alts, "minimum_should_match": 1}})
+		out.clauses[title] = c
 	}
 	return out
+}
+
+// panel adds what one panel may search.
+func (b *restrictionBuilder) panel(p closure.Panel) {
+	switch {
+	case p.Ref.Type == "lens" || p.Ref.Type == "map":
+		b.reads(p)
+	case p.Ref.Type != "visualization" && p.Ref.Type != "search":
+		markAllOpen(b.cl, b.open) // a type kshare does not read
+	case p.VisType == "input_control_vis":
+		b.inputControls(p)
+	default:
+		b.legacy(p)
+	}
+}
+
+// reads adds a Lens or maps panel from its recorded reads.
+func (b *restrictionBuilder) reads(p closure.Panel) {
+	if !p.ReadsKnown {
+		markAllOpen(b.cl, b.open)
+		return
+	}
+	for _, r := range p.Reads {
+		dv, ok := b.cl.DataViews[r.DataView]
+		if !ok {
+			continue // not in the closure: its searches are refused anyway
+		}
+		var clauses []json.RawMessage
+		for _, f := range r.Filters {
+			if c := filterClause(f); c != nil {
+				clauses = append(clauses, c)
+			}
+		}
+		for _, q := range r.Queries {
+			c, err := queryClause(q)
+			if err != nil {
+				c = matchNone // untranslatable: this panel shows nothing
+			}
+			if c != nil {
+				clauses = append(clauses, c)
+			}
+		}
+		b.add(dv.Title, clauses)
+	}
+}
+
+// matchNone is the alternative of a panel whose saved query kshare cannot
+// translate: it adds nothing to what the index may show.
+var matchNone = json.RawMessage(`{"match_none":{}}`)
+
+// add records one panel's clauses on title; none means unfiltered.
+func (b *restrictionBuilder) add(title string, clauses []json.RawMessage) {
+	if len(clauses) == 0 {
+		b.open[title] = true
+		return
+	}
+	c, _ := json.Marshal(map[string]any{"bool": map[string]any{"filter": clauses}})
+	b.sets[title] = append(b.sets[title], c)
+}
+
+// legacy adds a visualization or saved search from its search source.
+func (b *restrictionBuilder) legacy(p closure.Panel) {
+	title, clauses, ok := panelScope(b.cl, p)
+	switch {
+	case !ok:
+		markAllOpen(b.cl, b.open)
+	case title == "":
+		// A panel without a data view (markdown, TSVB, Vega, Timelion)
+		// does not search through data views; Vega's and Timelion's
+		// index strings are left open.
+		for s := range b.cl.IndexStrings {
+			b.open[s] = true
+		}
+	default:
+		b.add(title, clauses)
+	}
+}
+
+// inputControls records the fields a legacy input control lists: their
+// searches are answered without the index's panel restrictions but with
+// their own query dropped (proxy/search/control.go). A control whose data
+// view kshare cannot tell leaves every index open.
+func (b *restrictionBuilder) inputControls(p closure.Panel) {
+	var params struct {
+		Controls []struct {
+			FieldName           string `json:"fieldName"`
+			IndexPattern        string `json:"indexPattern"`
+			IndexPatternRefName string `json:"indexPatternRefName"`
+		} `json:"controls"`
+	}
+	if json.Unmarshal(p.Params, &params) != nil {
+		markAllOpen(b.cl, b.open)
+		return
+	}
+	for _, c := range params.Controls {
+		id := c.IndexPattern
+		for _, r := range p.References {
+			if c.IndexPatternRefName != "" && r.Name == c.IndexPatternRefName {
+				id = r.ID
+			}
+		}
+		dv, ok := b.cl.DataViews[id]
+		if !ok || c.FieldName == "" {
+			markAllOpen(b.cl, b.open)
+			return
+		}
+		if b.controls[dv.Title] == nil {
+			b.controls[dv.Title] = map[string]bool{}
+		}
+		b.controls[dv.Title][c.FieldName] = true
+	}
 }
 
 func markAllOpen(cl *closure.Closure, open map[string]bool) {
@@ -121,7 +228,7 @@ func panelScope(cl *closure.Closure, p closure.Panel) (string, []json.RawMessage
 		}
 	}
 	if c, err := queryClause(src.Query); err != nil {
-		return "", nil, false
+		clauses = append(clauses, matchNone) // untranslatable: shows nothing
 	} else if c != nil {
 		clauses = append(clauses, c)
 	}
@@ -131,7 +238,7 @@ func panelScope(cl *closure.Closure, p closure.Panel) (string, []json.RawMessage
 			dvID = r.ID
 		}
 	}
-	if ssID := savedSearchOf(p); ssID != "" {
+	if ssID := p.SavedSearch; ssID != "" {
 		ss, ok := cl.Panels[ssID]
 		if !ok {
 			return "", nil, false
@@ -147,22 +254,11 @@ func panelScope(cl *closure.Closure, p closure.Panel) (string, []json.RawMessage
 		case "markdown", "metrics", "timelion", "vega":
 			return "", nil, true // no data view: their searches name index strings
 		}
-		return "", nil, false // e.g. 6.x savedSearchId, which kshare does not read
+		return "", nil, false
 	}
 	dv, ok := cl.DataViews[dvID]
 	if !ok {
 		return "", nil, false
 	}
 	return dv.Title, clauses, true
-}
-
-// savedSearchOf returns the id of the saved search a visualization is
-// built on (7.x reference "search_0").
-func savedSearchOf(p closure.Panel) string {
-	for _, r := range p.References {
-		if r.Type == "search" {
-			return r.ID
-		}
-	}
-	return ""
 }

@@ -28,24 +28,68 @@ func TestPanelRestrictions(t *testing.T) {
 		}
 		return cl
 	}
-	both := computeRestrictions(base(visPanel("a", "pie", f("red")), visPanel("b", "line", f("blue"))))
-	got := string(both["logs-*"])
-	if !strings.Contains(got, `"should"`) || !strings.Contains(got, "red") || !strings.Contains(got, "blue") {
-		t.Errorf("two filtered panels: restriction %s, want red OR blue", got)
+	read := func(typ, id string, known bool, reads ...closure.Read) closure.Panel {
+		return closure.Panel{Ref: closure.Ref{Type: typ, ID: id}, Reads: reads, ReadsKnown: known}
 	}
-	open := computeRestrictions(base(visPanel("a", "pie", f("red")), visPanel("c", "pie", "")))
-	if _, ok := open["logs-*"]; ok {
-		t.Error("an unfiltered panel on the index should leave it open")
+	kql := func(q string) []json.RawMessage {
+		return []json.RawMessage{json.RawMessage(`{"language":"kuery","query":"` + q + `"}`)}
 	}
 	controls := visPanel("k", "input_control_vis", "")
 	controls.SearchSource = nil
-	withControls := computeRestrictions(base(visPanel("a", "pie", f("red")), controls))
-	if _, ok := withControls["logs-*"]; ok {
-		t.Error("input controls read the index unfiltered: it should stay open")
+	controls.Params = json.RawMessage(`{"controls":[{"fieldName":"team.keyword",` +
+		`"indexPatternRefName":"control_0_index_pattern"}]}`)
+	controls.References = []kbn.Reference{{Name: "control_0_index_pattern", Type: "index-pattern", ID: "dv1"}}
+	unplaced := visPanel("u", "pie", "")
+	unplaced.References = nil
+	saved6 := visPanel("v6", "pie", "")
+	saved6.References, saved6.SavedSearch = nil, "s6"
+	search6 := closure.Panel{Ref: closure.Ref{Type: "search", ID: "s6"},
+		SearchSource: json.RawMessage(`{"index":"dv1","query":{"query":"team:green","language":"lucene"},"filter":[]}`)}
+
+	cases := []struct {
+		name   string
+		panels []closure.Panel
+		want   []string // substrings of the restriction; nil: the index stays open
+	}{
+		{"two filtered panels", []closure.Panel{visPanel("a", "pie", f("red")), visPanel("b", "line", f("blue"))},
+			[]string{`"should"`, "red", "blue"}},
+		{"an unfiltered panel opens the index", []closure.Panel{visPanel("a", "pie", f("red")), visPanel("c", "pie", "")}, nil},
+		{"input controls keep the restriction", []closure.Panel{visPanel("a", "pie", f("red")), controls},
+			[]string{"red"}},
+		{"a panel kshare cannot place opens it", []closure.Panel{visPanel("a", "pie", f("red")), unplaced}, nil},
+		{"lens state filter and query", []closure.Panel{visPanel("a", "pie", f("red")),
+			read("lens", "l1", true, closure.Read{DataView: "dv1", Filters: []json.RawMessage{json.RawMessage(f("lens"))},
+				Queries: kql("owner:bob")})},
+			[]string{"red", `"lens"`, `{"match":{"owner":"bob"}}`}},
+		{"lens without filters opens it", []closure.Panel{visPanel("a", "pie", f("red")),
+			read("lens", "l1", true, closure.Read{DataView: "dv1"})}, nil},
+		{"lens state kshare cannot read opens it", []closure.Panel{visPanel("a", "pie", f("red")),
+			read("lens", "l1", false)}, nil},
+		{"map layer query", []closure.Panel{visPanel("a", "pie", f("red")),
+			read("map", "m1", true, closure.Read{DataView: "dv1", Queries: kql("layer:one")})},
+			[]string{"red", `{"match":{"layer":"one"}}`}},
+		{"untranslatable panel query adds nothing", []closure.Panel{visPanel("a", "pie", f("red")),
+			read("lens", "l1", true, closure.Read{DataView: "dv1", Queries: kql("user:{ first: alice }")})},
+			[]string{"red", "match_none"}},
+		{"6.x savedSearchId", []closure.Panel{visPanel("a", "pie", f("red")), saved6, search6},
+			[]string{"red", "team:green"}},
 	}
-	unknown := visPanel("u", "pie", "")
-	unknown.References = nil
-	if r := computeRestrictions(base(visPanel("a", "pie", f("red")), unknown)); len(r) != 0 {
-		t.Errorf("a panel kshare cannot place should disable the restriction, got %v", r)
+	for _, c := range cases {
+		got, ok := computeRestrictions(base(c.panels...)).clauses["logs-*"]
+		switch {
+		case c.want == nil && ok:
+			t.Errorf("%s: restriction %s, want none", c.name, got)
+		case c.want != nil && !ok:
+			t.Errorf("%s: no restriction", c.name)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(got), w) {
+				t.Errorf("%s: restriction %s lacks %s", c.name, got, w)
+			}
+		}
+	}
+	r := computeRestrictions(base(visPanel("a", "pie", f("red")), controls))
+	if !r.controls["logs-*"]["team.keyword"] || r.controls["logs-*"]["other"] {
+		t.Errorf("control fields %v, want team.keyword on logs-*", r.controls)
 	}
 }

@@ -120,10 +120,15 @@ func (s *Server) scope(ctx context.Context, rq *request) (search.Scope, error) {
 		},
 		From: from, To: to, Filters: filters, IDKey: key, ShareID: rq.share.ID,
 		IndexFilters: func(index string) []json.RawMessage {
-			if c, ok := s.restrictions.of(cl)[index]; ok {
+			if c, ok := s.restrictions.of(cl).clauses[index]; ok {
 				return []json.RawMessage{c}
 			}
 			return nil
+		},
+		ControlField: func(index, field string) bool {
+			r := s.restrictions.of(cl)
+			_, restricted := r.clauses[index]
+			return restricted && r.controls[index][field]
 		},
 	}, nil
 }

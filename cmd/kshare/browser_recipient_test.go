@@ -354,7 +354,7 @@ func loadRealLayout(t *testing.T, rk realKibana, link string) pageLayout {
 		b.Errorf("dashboard did not render: %v", err)
 		t.FailNow()
 	}
-	checkRealPanels(t, b)
+	checkRealPanels(t, b, ecommercePanels)
 	l := measureLayout(t, b)
 	if t.Failed() {
 		logBrowser(t, b)

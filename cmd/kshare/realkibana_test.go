@@ -81,7 +81,7 @@ func testRealKibana(t *testing.T, rk realKibana) {
 		t.Fatalf("dashboard did not render: %v", openErr)
 	}
 
-	checkRealPanels(t, b)
+	checkRealPanels(t, b, ecommercePanels)
 	checkRealChrome(t, b)
 	checkRealRequests(t, b, e.srv.URL, kib.Host, rk.space)
 	if t.Failed() {
@@ -116,14 +116,14 @@ var panelErrors = []string{
 	".embPanel__error", ".visError", ".euiCallOut--danger",
 }
 
-func checkRealPanels(t *testing.T, b *browsertest.Browser) {
+func checkRealPanels(t *testing.T, b *browsertest.Browser, want int) {
 	t.Helper()
 	panels, err := b.Boxes(`[data-test-subj="dashboardPanel"]`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(panels) != ecommercePanels {
-		b.Errorf("%d panels, want %d", len(panels), ecommercePanels)
+	if len(panels) != want {
+		b.Errorf("%d panels, want %d", len(panels), want)
 	}
 	for _, p := range panels {
 		if !p.Visible {

@@ -329,6 +329,19 @@ func (s *Server) SetObjectAttr(space, typ, id, attr string, v any) {
 	}
 }
 
+// PutObject adds or replaces a saved object in one space: obj holds
+// "type", "id", "attributes" and "references" as an export does. Tests use
+// it for object kinds the fixtures lack (Lens, maps).
+func (s *Server) PutObject(space string, obj map[string]any) {
+	s.tb.Helper()
+	if str(obj["type"]) == "" || str(obj["id"]) == "" {
+		s.tb.Fatalf("kibanatest: put object without type or id")
+	}
+	if !s.store.put(normSpace(space), obj) {
+		s.tb.Fatalf("kibanatest: put %s/%s: no space %q", str(obj["type"]), str(obj["id"]), space)
+	}
+}
+
 func normSpace(space string) string {
 	if space == "" {
 		return defaultSpace

@@ -169,3 +169,22 @@ func jsonString(v any) (any, bool) {
 	}
 	return out, true
 }
+
+// put adds or replaces one object (a decoded saved object: type, id,
+// attributes, references).
+func (st *store) put(space string, obj map[string]any) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b := st.spaces[space]
+	if b == nil {
+		return false
+	}
+	k := objKey(str(obj["type"]), str(obj["id"]))
+	if _, ok := b.docs[k]; !ok {
+		b.order = append(b.order, k)
+	}
+	d := copyMap(obj)
+	d["updated_at"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	b.docs[k] = d
+	return true
+}
