@@ -165,10 +165,21 @@ var shareRules = []rule{
 	{name: "timeline osd", method: "POST", path: "/api/timeline/run",
 		on: osdOnly, search: "timelion"},
 	{name: "input controls", method: "GET", path: "/api/input_control_vis/settings"},
-	// TODO(kshare): Elastic Maps tiles (/api/maps/mvt/*, /internal/maps/mvt/*)
-	// carry their Elasticsearch body rison-encoded in requestBody; until
-	// kshare decodes and clamps it, maps-app panels are refused (legacy
-	// region/coordinate maps and Vega maps search through the rules above).
+	// Elastic Maps vector tiles: the search body travels rison-encoded in
+	// requestBody (search.Tile); 7.x wrote x/y/z as parameters, later
+	// lines as path segments, 8.x moved the routes to /internal.
+	{name: "maps tile", method: "GET", path: "/api/maps/mvt/getTile", on: xpack7,
+		search: "mvt", query: tileParams},
+	{name: "maps grid tile", method: "GET", path: "/api/maps/mvt/getGridTile", on: xpack7,
+		search: "mvt", query: tileParams},
+	{name: "maps tile zxy", method: "GET", path: "/api/maps/mvt/getTile/{z}/{x}/{y}", on: xpack7,
+		check: tileSegments, search: "mvt", query: tileParams},
+	{name: "maps grid tile zxy", method: "GET", path: "/api/maps/mvt/getGridTile/{z}/{x}/{y}", on: xpack7,
+		check: tileSegments, search: "mvt", query: tileParams},
+	{name: "maps tile internal", method: "GET", path: "/internal/maps/mvt/getTile/{z}/{x}/{y}", on: xpack7,
+		check: tileSegments, search: "mvt", query: tileParams},
+	{name: "maps grid tile internal", method: "GET", path: "/internal/maps/mvt/getGridTile/{z}/{x}/{y}",
+		on: xpack7, check: tileSegments, search: "mvt", query: tileParams},
 	// TODO(kshare): 8.x options-list controls (POST …/optionsList/{index})
 	// send their own filter list, not a search body; until kshare can clamp
 	// it they are refused, so such controls show no suggestions.
@@ -340,6 +351,37 @@ var fieldParams = onlyParams("pattern", "meta_fields", "allow_no_index", "includ
 func onlyIndexPatterns(q url.Values) bool {
 	t := q["type"]
 	return len(t) == 1 && t[0] == "index-pattern"
+}
+
+// tileParams are the parameters of Elastic Maps tile routes across lines
+// (x-pack/…/maps/server/mvt/mvt_routes.ts), each at most once; index and
+// requestBody are required.
+func tileParams(q url.Values) bool {
+	if !onlyParams("x", "y", "z", "geometryFieldName", "index", "requestBody", "geoFieldType",
+		"requestType", "buffer", "hasLabels", "token", "executionContextId", "renderAs",
+		"gridPrecision", "apiVersion")(q) {
+		return false
+	}
+	for _, v := range q {
+		if len(v) != 1 {
+			return false
+		}
+	}
+	return q.Get("index") != "" && q.Get("requestBody") != ""
+}
+
+// tileSegments holds a tile path's z, x and y to numbers ("12", "7.pbf").
+func tileSegments(t target) bool {
+	n := len(t.segs)
+	for i, s := range t.segs[n-3:] {
+		if i == 2 {
+			s = strings.TrimSuffix(s, ".pbf")
+		}
+		if s == "" || len(s) > 10 || strings.Trim(s, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // dangerousSegments are refused even in report mode, wherever they appear

@@ -52,6 +52,7 @@ var searchRewriters = map[string]func(s *Server, rq *request, sc search.Scope) (
 	"tsvb":     tsvbSearch,
 	"timelion": timelionSearch,
 	"cancel":   cancelSearch,
+	"mvt":      tileSearch,
 }
 
 // checkSearch rewrites a search request to the share's indices, window and
@@ -71,7 +72,8 @@ func (s *Server) checkSearch(ctx context.Context, rq *request, ru rule) (refusal
 	if err != nil {
 		return kibanaRefusal(err), "search scope: " + err.Error(), false
 	}
-	if ru.search != "cancel" && len(bytes.TrimSpace(rq.body)) == 0 && ru.search != "internal-poll" {
+	bodiless := ru.search == "cancel" || ru.search == "internal-poll" || ru.search == "mvt"
+	if !bodiless && len(bytes.TrimSpace(rq.body)) == 0 {
 		return refBadRequest, "empty search body", false
 	}
 	body, err := searchRewriters[ru.search](s, rq, sc)
@@ -83,7 +85,7 @@ func (s *Server) checkSearch(ctx context.Context, rq *request, ru rule) (refusal
 	case err != nil:
 		return refForbidden, "search: " + err.Error(), false
 	}
-	if ru.search != "cancel" {
+	if ru.search != "cancel" && ru.search != "mvt" {
 		rq.body = body
 	}
 	rq.scope = &sc
@@ -131,6 +133,17 @@ func (s *Server) scope(ctx context.Context, rq *request) (search.Scope, error) {
 			return restricted && r.controls[index][field]
 		},
 	}, nil
+}
+
+// tileSearch checks a maps tile's rison requestBody and puts the
+// re-encoded one in the forwarded query.
+func tileSearch(_ *Server, rq *request, sc search.Scope) ([]byte, error) {
+	body, err := search.Tile(rq.query.Get("index"), rq.query.Get("requestBody"), sc)
+	if err != nil {
+		return nil, err
+	}
+	rq.query.Set("requestBody", body)
+	return nil, nil
 }
 
 // window is the share's time window: a snapshot's stored one, or a

@@ -216,4 +216,26 @@ func (s *Server) addSearchRoutes(rt *router) {
 	if p.line.OSD {
 		rt.add(post, "/api/timeline/run", s.timelion)
 	}
+	s.addTileRoutes(rt)
+}
+
+// addTileRoutes registers Elastic Maps' vector tile routes (kibana-api.md
+// §1.7): 7.x under /api with x, y, z as parameters (7.10) or path
+// segments, 8.x and 9.x under /internal.
+func (s *Server) addTileRoutes(rt *router) {
+	p := s.prof
+	if p.line.OSD || p.line.Legacy() {
+		return
+	}
+	const get = http.MethodGet
+	for _, kind := range []string{"getTile", "getGridTile"} {
+		switch {
+		case p.line.AtLeast(8, 0):
+			rt.add(get, "/internal/maps/mvt/"+kind+"/{z}/{x}/{y}", s.tile)
+		case p.line.AtLeast(7, 11):
+			rt.add(get, "/api/maps/mvt/"+kind+"/{z}/{x}/{y}", s.tile)
+		default:
+			rt.add(get, "/api/maps/mvt/"+kind, s.tile)
+		}
+	}
 }

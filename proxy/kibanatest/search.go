@@ -270,3 +270,15 @@ func (s *Server) timelion(c *call) {
 		"stats": map[string]any{"invokeTime": 0, "queryCount": 0, "queryTime": 0, "sheetTime": 0},
 	})
 }
+
+// tile answers a vector tile request as Kibana does when Elasticsearch
+// has no features for it: an empty protobuf. Kibana itself answers 400 for
+// a missing requestBody or index.
+func (s *Server) tile(c *call) {
+	q := c.r.URL.Query()
+	if q.Get("requestBody") == "" || q.Get("index") == "" || q.Get("geometryFieldName") == "" {
+		c.badRequest("Bad Request")
+		return
+	}
+	c.bytes(http.StatusOK, "application/x-protobuf", nil)
+}
