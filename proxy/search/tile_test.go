@@ -25,7 +25,7 @@ func TestTile(t *testing.T) {
 	}
 	for _, want := range []string{
 		`(range:(order_date:(gte:'2021-10-04T12:17:32.367Z',lte:'2021-10-11T12:17:32.367Z',format:strict_date_optional_time)))`,
-		`(term:(team:'it!'s!!'))`, // the share's filter, quoted with rison escapes
+		`(term:(team:'it!'s!!'))`,        // the share's filter, quoted with rison escapes
 		`gte:'2020-01-01T00:00:00.000Z'`, // the client's range kept, inside the window's AND
 		`size:10000`, `track_total_hits:10001`,
 	} {
