@@ -32,6 +32,7 @@ var (
 	legacy    lines = func(l kbn.Line) bool { return l.Legacy() }
 	platform  lines = func(l kbn.Line) bool { return !l.Legacy() }
 	since715  lines = func(l kbn.Line) bool { return l.AtLeast(7, 15) }
+	since8    lines = func(l kbn.Line) bool { return !l.OSD && l.AtLeast(8, 0) }
 	since89   lines = func(l kbn.Line) bool { return l.AtLeast(8, 9) }
 	since9    lines = func(l kbn.Line) bool { return l.AtLeast(9, 0) }
 	bsearch   lines = func(l kbn.Line) bool { return l.AtLeast(7, 11) && !l.AtLeast(9, 0) }
@@ -180,9 +181,12 @@ var shareRules = []rule{
 		check: tileSegments, search: "mvt", query: tileParams},
 	{name: "maps grid tile internal", method: "GET", path: "/internal/maps/mvt/getGridTile/{z}/{x}/{y}",
 		on: xpack7, check: tileSegments, search: "mvt", query: tileParams},
-	// TODO(kshare): 8.x options-list controls (POST …/optionsList/{index})
-	// send their own filter list, not a search body; until kshare can clamp
-	// it they are refused, so such controls show no suggestions.
+	// 8.x options-list controls post what to list; the data view title is
+	// the last segment (search.OptionsList).
+	{name: "options list", method: "POST", path: "/api/kibana/controls/optionsList/{index}",
+		on: since8, search: "options-list", query: onlyParams()},
+	{name: "options list internal", method: "POST", path: "/internal/controls/optionsList/{index}",
+		on: since8, search: "options-list", query: onlyParams()},
 
 	// Answered by kshare: writes the UI makes on its own, telemetry, and
 	// the current user, which would otherwise name the service account.

@@ -53,6 +53,10 @@ var searchRewriters = map[string]func(s *Server, rq *request, sc search.Scope) (
 	"timelion": timelionSearch,
 	"cancel":   cancelSearch,
 	"mvt":      tileSearch,
+	"options-list": func(_ *Server, rq *request, sc search.Scope) ([]byte, error) {
+		segs := rq.canon.segments
+		return search.OptionsList(segs[len(segs)-1], rq.body, sc)
+	},
 }
 
 // checkSearch rewrites a search request to the share's indices, window and

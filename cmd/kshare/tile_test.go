@@ -85,3 +85,53 @@ func TestMapTilesClamped(t *testing.T) {
 		})
 	}
 }
+
+// TestOptionsListClamped: an 8.x options-list control request reaches
+// Kibana with the share's window and filters added to its own filters;
+// one for another index, or with a runtime field, is refused unforwarded.
+func TestOptionsListClamped(t *testing.T) {
+	t.Parallel()
+	body := `{"size":10,"fieldName":"category.keyword","allowExpensiveQueries":true,` +
+		`"filters":[{"range":{"order_date":{"gte":"2020-01-01T00:00:00.000Z"}}}]}`
+	for _, c := range []struct {
+		line kbn.Line
+		path string
+	}{
+		{kbn.L813, "/api/kibana/controls/optionsList/"},
+		{kbn.L91, "/internal/controls/optionsList/"},
+	} {
+		t.Run(c.line.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, c.line, envOptions{})
+			res := e.create(createParams{Dashboard: e.kib.DashboardID(),
+				From: "2026-12-01T00:00:00Z", To: "2026-12-02T00:00:00Z", fromSet: true, toSet: true,
+				Filters: []string{"customer_gender=FEMALE"}})
+			base := sharePath(res.URL)
+			hdr := map[string]string{"Content-Type": "application/json"}
+			n := len(e.kib.Requests())
+			resp, out := e.do("POST", base+c.path+"kibana_sample_data_ecommerce", body, hdr)
+			fwd := e.requestsSince(n)
+			if resp.StatusCode != 200 || len(fwd) != 1 {
+				t.Fatalf("options list: %d %s, forwarded %d", resp.StatusCode, out, len(fwd))
+			}
+			got := compact(fwd[0].Body)
+			for _, want := range []string{`"gte":"2026-12-01T00:00:00.000Z"`,
+				`{"match_phrase":{"customer_gender":"FEMALE"}}`, `"gte":"2020-01-01T00:00:00.000Z"`} {
+				if !strings.Contains(got, want) {
+					t.Errorf("forwarded body lacks %s:\n%s", want, got)
+				}
+			}
+			for name, bad := range map[string][2]string{
+				"another index": {"kibana_sample_data_logs", body},
+				"runtime field": {"kibana_sample_data_ecommerce", strings.Replace(body, `"size":10`,
+					`"size":10,"runtimeFieldMap":{"order_date":{"type":"date"}}`, 1)},
+				"not JSON": {"kibana_sample_data_ecommerce", `{"size":`},
+			} {
+				n := len(e.kib.Requests())
+				if resp, _ := e.do("POST", base+c.path+bad[0], bad[1], hdr); resp.StatusCode < 400 || len(e.requestsSince(n)) != 0 {
+					t.Errorf("%s: %d, forwarded %d", name, resp.StatusCode, len(e.requestsSince(n)))
+				}
+			}
+		})
+	}
+}

@@ -217,6 +217,10 @@ func (s *Server) addSearchRoutes(rt *router) {
 		rt.add(post, "/api/timeline/run", s.timelion)
 	}
 	s.addTileRoutes(rt)
+	if p.line.AtLeast(8, 0) && !p.line.OSD {
+		rt.add(post, "/api/kibana/controls/optionsList/{index}", s.optionsList)
+		rt.add(post, "/internal/controls/optionsList/{index}", s.optionsList)
+	}
 }
 
 // addTileRoutes registers Elastic Maps' vector tile routes (kibana-api.md

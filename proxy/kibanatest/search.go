@@ -282,3 +282,21 @@ func (s *Server) tile(c *call) {
 	}
 	c.bytes(http.StatusOK, "application/x-protobuf", nil)
 }
+
+// optionsList answers an options-list control with no suggestions, after
+// the same body validation Kibana does (fieldName, size and
+// allowExpensiveQueries are required).
+func (s *Server) optionsList(c *call) {
+	var req struct {
+		Size                  *float64 `json:"size"`
+		FieldName             string   `json:"fieldName"`
+		AllowExpensiveQueries *bool    `json:"allowExpensiveQueries"`
+	}
+	if json.Unmarshal(c.body, &req) != nil || req.Size == nil || req.FieldName == "" ||
+		req.AllowExpensiveQueries == nil {
+		c.badRequest("[request body]: invalid options list request")
+		return
+	}
+	c.json(http.StatusOK, map[string]any{"suggestions": []any{}, "totalCardinality": 0,
+		"invalidSelections": []any{}, "rejected": false})
+}
