@@ -97,3 +97,22 @@ func BenchmarkBaselineUnmarshal4KB(b *testing.B) {
 		return json.Unmarshal(body, &v)
 	})
 }
+
+// BenchmarkTile is one maps documents-layer tile: rison to JSON, check,
+// scope and back to rison.
+func BenchmarkTile(b *testing.B) {
+	sc := scope(oct21From, oct21To)
+	benchmark(b, []byte(tileBody), func(body []byte) error {
+		_, err := search.Tile(ecommerce, string(body), sc)
+		return err
+	})
+}
+
+// BenchmarkOptionsList is one 8.x options-list control request.
+func BenchmarkOptionsList(b *testing.B) {
+	sc := scope(oct21From, oct21To)
+	benchmark(b, []byte(optionsBody), func(body []byte) error {
+		_, err := search.OptionsList(ecommerce, body, sc)
+		return err
+	})
+}
