@@ -76,6 +76,12 @@ func computeRestrictions(cl *closure.Closure) indexRestrictions {
 		}
 		b.panel(p)
 	}
+	// An index only controls read shows nothing but their listings.
+	for title := range b.controls {
+		if !b.open[title] && len(b.sets[title]) == 0 {
+			b.sets[title] = []json.RawMessage{matchNone}
+		}
+	}
 	out := indexRestrictions{clauses: map[string]json.RawMessage{}, controls: b.controls}
 	for title, alts := range b.sets {
 		if b.open[title] {

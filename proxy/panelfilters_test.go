@@ -88,6 +88,11 @@ func TestPanelRestrictions(t *testing.T) {
 			}
 		}
 	}
+	// An index that only input controls read: their listings, nothing else.
+	onlyControls := base(controls)
+	if got := string(computeRestrictions(onlyControls).clauses["logs-*"]); !strings.Contains(got, "match_none") {
+		t.Errorf("an index read only by controls: restriction %q, want match_none", got)
+	}
 	r := computeRestrictions(base(visPanel("a", "pie", f("red")), controls))
 	if !r.controls["logs-*"]["team.keyword"] || r.controls["logs-*"]["other"] {
 		t.Errorf("control fields %v, want team.keyword on logs-*", r.controls)

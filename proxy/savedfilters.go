@@ -13,11 +13,8 @@ import (
 // address bar shows nothing more: kshare adds them to every search item
 // next to the window. Filters that are disabled are skipped; negated ones
 // become must_not.
-//
-// TODO(kshare): filters and queries saved on single panels and saved
-// searches are not re-imposed: they apply to their own panel only, and a
-// search request (7.10's above all) does not say which panel it is for;
-// Kibana's browser code applies them as saved.
+// Filters and queries saved on single panels are held per index instead
+// (panelfilters.go).
 func (s *Server) savedClauses(ctx context.Context, sh *tokens.Share) ([]json.RawMessage, error) {
 	if sh.Kind != "dashboard" {
 		return nil, nil
@@ -57,11 +54,12 @@ func (s *Server) savedClauses(ctx context.Context, sh *tokens.Share) ([]json.Raw
 
 // filterClause turns one saved Kibana filter into a query clause: its
 // "query" member (7.x+), or the filter itself minus meta and $state (6.x
-// range, exists and geo filters sit at the top level).
+// range, exists and geo filters sit at the top level). A disabled filter
+// gives nil; one kshare cannot read gives match_none, so it fails closed.
 func filterClause(raw json.RawMessage) json.RawMessage {
 	var f map[string]json.RawMessage
 	if json.Unmarshal(raw, &f) != nil {
-		return nil
+		return matchNone
 	}
 	var meta struct {
 		Disabled bool `json:"disabled"`
@@ -76,7 +74,7 @@ func filterClause(raw json.RawMessage) json.RawMessage {
 	clause := f["query"]
 	if clause == nil {
 		if len(f) != 1 {
-			return nil
+			return matchNone
 		}
 		b, _ := json.Marshal(f)
 		clause = b

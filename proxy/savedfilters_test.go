@@ -13,7 +13,8 @@ func TestSavedFilterClauses(t *testing.T) {
 		{"negated", `{"meta":{"negate":true},"query":{"match_phrase":{"a":"b"}}}`, `{"bool":{"must_not":[{"match_phrase":{"a":"b"}}]}}`},
 		{"disabled", `{"meta":{"disabled":true},"query":{"match_phrase":{"a":"b"}}}`, ``},
 		{"6.x range filter", `{"meta":{},"range":{"bytes":{"gte":1}}}`, `{"range":{"bytes":{"gte":1}}}`},
-		{"unknown shape", `{"meta":{},"a":{},"b":{}}`, ``},
+		{"unknown shape fails closed", `{"meta":{},"a":{},"b":{}}`, `{"match_none":{}}`},
+		{"unreadable fails closed", `[1]`, `{"match_none":{}}`},
 	}
 	for _, tt := range tests {
 		got := filterClause(json.RawMessage(tt.in))

@@ -1,6 +1,11 @@
 package search
 
-import "fmt"
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
 
 // MaxTileBody bounds a tile's rison requestBody. Tile URLs are GETs; the
 // largest Kibana writes (a documents layer with many fields and filters)
@@ -15,6 +20,12 @@ const MaxTileBody = 64 << 10
 // (x-pack/platform/plugins/shared/maps/common/mvt_request_body.ts). The
 // body gets the same checks and window as any search item and is returned
 // re-encoded: what Kibana decodes is what kshare checked.
+//
+// Kibana 8.x decodes the parameter once more before rison
+// (decodeURIComponent, then "%25" to "%"; its browser encodes it twice),
+// 7.x does not. kshare reads the text decoded that extra time, refuses
+// any '%' left in it, and forwards rison without a '%': every line then
+// reads the same text, however many times it decodes it.
 func Tile(index, requestBody string, sc Scope) (string, error) {
 	if len(requestBody) > MaxTileBody {
 		return "", fmt.Errorf("%w: tile requestBody over %d bytes", ErrTooLarge, MaxTileBody)
@@ -27,7 +38,16 @@ func Tile(index, requestBody string, sc Scope) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	text, err := risonJSON(requestBody)
+	plain, err := url.PathUnescape(requestBody)
+	switch {
+	case err != nil:
+		return "", malformed("tile requestBody: %v", err)
+	case strings.Contains(plain, "%"):
+		return "", malformed("tile requestBody: %% after decoding")
+	case !utf8.ValidString(plain):
+		return "", malformed("tile requestBody: not UTF-8")
+	}
+	text, err := risonJSON(plain)
 	if err != nil {
 		return "", err
 	}
@@ -35,9 +55,15 @@ func Tile(index, requestBody string, sc Scope) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	rw.tile = true // Kibana ignores size and aggs of a hits tile: no control listing
 	out, err := rw.searchBody(idx, body)
 	if err != nil {
 		return "", err
 	}
-	return string(appendRison(make([]byte, 0, len(requestBody)+256), out)), nil
+	enc := appendRison(make([]byte, 0, len(requestBody)+256), out)
+	if strings.Contains(string(enc), "%") {
+		// Only a share filter can bring one in; Kibana 8.x would misread it.
+		return "", forbidden("tile requestBody: a share filter holds %%")
+	}
+	return string(enc), nil
 }

@@ -1,6 +1,7 @@
 package search_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -33,6 +34,25 @@ func TestTile(t *testing.T) {
 			t.Errorf("tile body lacks %s:\n%s", want, out)
 		}
 	}
+	// 8.x browsers encode the body once more; it reads the same.
+	// (encodeURIComponent keeps !'() but escapes : and ,)
+	encoded := strings.NewReplacer(":", "%3A", ",", "%2C").Replace(tileBody)
+	twice, err := search.Tile(ecommerce, encoded, sc)
+	if err != nil || twice != out {
+		t.Errorf("an encoded body: %v\n%s\nwant\n%s", err, twice, out)
+	}
+	if strings.Contains(out, "%") {
+		t.Errorf("forwarded body holds a %%: %s", out)
+	}
+	// A control-shaped tile is still held to the panel restrictions: Kibana
+	// serves a hits tile whatever size and aggs say.
+	rsc := scope(oct21From, oct21To)
+	rsc.IndexFilters = func(string) []json.RawMessage { return []json.RawMessage{json.RawMessage(`{"term":{"panel":"only"}}`)} }
+	rsc.ControlField = func(string, string) bool { return true }
+	ctl, err := search.Tile(ecommerce, `(aggs:(a:(terms:(field:team.keyword))),fields:!(email),size:0,query:(term:(x:y)))`, rsc)
+	if err != nil || !strings.Contains(ctl, "(term:(panel:only))") || !strings.Contains(ctl, "(term:(x:y))") {
+		t.Errorf("control-shaped tile: %v\n%s", err, ctl)
+	}
 	// What kshare forwards reads back to the same tree.
 	again, err := search.Tile(ecommerce, out, sc)
 	if err != nil || !strings.Contains(again, `(term:(team:'it!'s!!'))`) {
@@ -53,6 +73,10 @@ func TestTile(t *testing.T) {
 		{"unterminated", ecommerce, `(size:1`, search.ErrMalformed},
 		{"bad escape", ecommerce, `(q:'a!b')`, search.ErrMalformed},
 		{"too deep", ecommerce, strings.Repeat("!(", 200) + strings.Repeat(")", 200), search.ErrMalformed},
+		// Kibana 8.x decodes once more: a %27 inside a quoted string would
+		// end it there and let a second query in (attack pass).
+		{"percent escape", ecommerce, `(query:(match_all:()),fields:!('a%27),query:(match_all:()),fields:%21(%27'))`, search.ErrMalformed},
+		{"stray percent", ecommerce, `(q:'50%')`, search.ErrMalformed},
 		{"too long", ecommerce, "(a:'" + strings.Repeat("x", search.MaxTileBody) + "')", search.ErrTooLarge},
 	}
 	for _, c := range bad {
