@@ -92,9 +92,22 @@ func TestRisonRoundTrip(t *testing.T) {
 	}
 }
 
+// RisonJSON keeps key order, duplicates and number text for a strict
+// reader, and escapes what JSON needs.
+func TestRisonJSON(t *testing.T) {
+	t.Parallel()
+	in := `(b:!(1.5e3,-2,!t,!f,!n),a:'say "hi"!!',a:x.y,'':'',z:())`
+	want := `{"b":[1.5e3,-2,true,false,null],"a":"say \"hi\"!","a":"x.y","":"","z":{}}`
+	if got, err := RisonJSON(in); err != nil || string(got) != want {
+		t.Errorf("RisonJSON = %s, %v\nwant %s", got, err, want)
+	}
+}
+
 func TestDecodeRisonErrors(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{"(", "(a:", "'abc", "!x", "(a:1,,)", "!(1,", "(a:1)x", "(:1)"} {
+	deep := strings.Repeat("!(", RisonMaxDepth+2) + strings.Repeat(")", RisonMaxDepth+2)
+	for _, s := range []string{"(", "(a:", "'abc", "!x", "(a:1,,)", "!(1,", "(a:1)x", "(:1)",
+		"(a:01)", "(a:-)", "(a:b c)", deep} {
 		if _, err := DecodeRison(s); err == nil {
 			t.Errorf("DecodeRison(%q) gave no error", s)
 		}

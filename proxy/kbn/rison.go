@@ -1,26 +1,48 @@
 package kbn
 
 import (
+	"encoding/json"
 	"fmt"
-	"strconv"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Rison is the URL-friendly JSON dialect Kibana writes its _g and _a state
-// in: objects (k:v,…), arrays !(…), !t !f !n, and strings that are bare when
-// "id-safe" and quoted with ' otherwise (! escapes ! and ').
+// and maps tile bodies in: objects (k:v,…), arrays !(…), !t !f !n,
+// numbers, and strings that are bare when "id-safe" and quoted with '
+// otherwise (! escapes ! and ').
 
-// risonIDChars are the characters besides letters and digits that a bare
-// rison string may contain.
+// risonIDChars are the characters besides letters and digits that kshare
+// writes in a bare rison string. Readers accept more; quoting is always
+// valid.
 const risonIDChars = "-_./~"
+
+// risonNotID are the characters that end a bare string when reading (the
+// rison reference grammar's not-idchar set).
+const risonNotID = " '!:(),*@$"
+
+// RisonMaxDepth bounds the nesting RisonJSON accepts.
+const RisonMaxDepth = 100
 
 // RisonString encodes s as a rison string, quoting it when needed.
 func RisonString(s string) string {
+	return string(AppendRisonString(nil, s))
+}
+
+// AppendRisonString appends s encoded as a rison string to b.
+func AppendRisonString(b []byte, s string) []byte {
 	if s != "" && risonBare(s) {
-		return s
+		return append(b, s...)
 	}
-	r := strings.NewReplacer("!", "!!", "'", "!'")
-	return "'" + r.Replace(s) + "'"
+	b = append(b, '\'')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '!' || s[i] == '\'' {
+			b = append(b, '!')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '\'')
 }
 
 func risonBare(s string) bool {
@@ -40,159 +62,202 @@ func risonBare(s string) bool {
 // DecodeRison parses one rison value into Go values: map[string]any, []any,
 // string, float64, bool or nil.
 func DecodeRison(s string) (any, error) {
-	p := &risonParser{s: s}
-	v, err := p.value()
+	text, err := RisonJSON(s)
 	if err != nil {
 		return nil, err
 	}
-	if p.i != len(p.s) {
-		return nil, fmt.Errorf("rison: unexpected %q at %d", p.s[p.i:], p.i)
+	var v any
+	if err := json.Unmarshal(text, &v); err != nil {
+		return nil, fmt.Errorf("rison: %v", err)
 	}
 	return v, nil
 }
 
-type risonParser struct {
-	s string
-	i int
-}
-
-func (p *risonParser) errf(format string, a ...any) error {
-	return fmt.Errorf("rison: "+format+" at %d", append(a, p.i)...)
-}
-
-func (p *risonParser) value() (any, error) {
-	if p.i >= len(p.s) {
-		return nil, p.errf("unexpected end")
+// RisonJSON converts one rison value to JSON text, keeping the order and
+// spelling of keys (duplicates included, for a strict reader to refuse)
+// and the text of numbers, which must follow JSON's number grammar (rison
+// allows more, and a reader of both must read them the same).
+func RisonJSON(s string) ([]byte, error) {
+	c := &risonConv{s: s, out: make([]byte, 0, len(s)+len(s)/4)}
+	if err := c.value(0); err != nil {
+		return nil, err
 	}
-	switch c := p.s[p.i]; {
-	case c == '(':
-		return p.object()
-	case c == '\'':
-		return p.quoted()
-	case c == '!':
-		return p.bang()
-	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
+	if c.i != len(c.s) {
+		return nil, c.errf("unexpected %q", short(c.s[c.i:]))
+	}
+	return c.out, nil
+}
+
+type risonConv struct {
+	s   string
+	i   int
+	out []byte
+}
+
+func (c *risonConv) errf(format string, a ...any) error {
+	return fmt.Errorf("rison: "+format+" at %d", append(a, c.i)...)
+}
+
+// jsonNumber is JSON's number grammar.
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+func (c *risonConv) value(depth int) error {
+	if depth > RisonMaxDepth {
+		return c.errf("nested deeper than %d", RisonMaxDepth)
+	}
+	if c.i >= len(c.s) {
+		return c.errf("unexpected end")
+	}
+	switch ch := c.s[c.i]; {
+	case ch == '(':
+		c.i++
+		return c.list(depth, '{', '}', true)
+	case ch == '!':
+		return c.bang(depth)
+	case ch == '-' || ch >= '0' && ch <= '9':
+		return c.number()
 	default:
-		return p.bare()
+		str, err := c.str()
+		c.out = appendJSONString(c.out, str)
+		return err
 	}
 }
 
-func (p *risonParser) object() (any, error) {
-	p.i++ // (
-	obj := map[string]any{}
+// list reads the members of an object (keyed) or the elements of an
+// array up to the closing ")"; c.i is past the opening "(".
+func (c *risonConv) list(depth int, open, close byte, keyed bool) error {
+	c.out = append(c.out, open)
 	for first := true; ; first = false {
-		if p.i < len(p.s) && p.s[p.i] == ')' {
-			p.i++
-			return obj, nil
+		if c.i < len(c.s) && c.s[c.i] == ')' {
+			c.i++
+			c.out = append(c.out, close)
+			return nil
 		}
 		if !first {
-			if p.i >= len(p.s) || p.s[p.i] != ',' {
-				return nil, p.errf("want , or )")
+			if c.i >= len(c.s) || c.s[c.i] != ',' {
+				return c.errf("want , or )")
 			}
-			p.i++
+			c.i++
+			c.out = append(c.out, ',')
 		}
-		k, err := p.value()
-		ks, ok := k.(string)
-		if err != nil || !ok {
-			return nil, p.errf("bad object key")
+		if keyed {
+			if err := c.key(); err != nil {
+				return err
+			}
 		}
-		if p.i >= len(p.s) || p.s[p.i] != ':' {
-			return nil, p.errf("want :")
+		if err := c.value(depth + 1); err != nil {
+			return err
 		}
-		p.i++
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		obj[ks] = v
 	}
 }
 
-func (p *risonParser) array() (any, error) {
-	p.i++ // (
-	arr := []any{}
-	for first := true; ; first = false {
-		if p.i < len(p.s) && p.s[p.i] == ')' {
-			p.i++
-			return arr, nil
-		}
-		if !first {
-			if p.i >= len(p.s) || p.s[p.i] != ',' {
-				return nil, p.errf("want , or )")
-			}
-			p.i++
-		}
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		arr = append(arr, v)
+// key reads an object key and its ":".
+func (c *risonConv) key() error {
+	k, err := c.str()
+	if err != nil {
+		return err
 	}
+	if c.i >= len(c.s) || c.s[c.i] != ':' {
+		return c.errf("want :")
+	}
+	c.i++
+	c.out = append(appendJSONString(c.out, k), ':')
+	return nil
 }
 
-func (p *risonParser) bang() (any, error) {
-	if p.i+1 >= len(p.s) {
-		return nil, p.errf("dangling !")
+func (c *risonConv) bang(depth int) error {
+	if c.i+1 >= len(c.s) {
+		return c.errf("dangling !")
 	}
-	c := p.s[p.i+1]
-	p.i += 2
-	switch c {
+	ch := c.s[c.i+1]
+	c.i += 2
+	switch ch {
 	case 't':
-		return true, nil
+		c.out = append(c.out, "true"...)
 	case 'f':
-		return false, nil
+		c.out = append(c.out, "false"...)
 	case 'n':
-		return nil, nil
+		c.out = append(c.out, "null"...)
 	case '(':
-		p.i-- // array() skips the "("
-		return p.array()
+		return c.list(depth, '[', ']', false)
+	default:
+		return c.errf("unknown !%c", ch)
 	}
-	return nil, p.errf("unknown !%c", c)
+	return nil
 }
 
-func (p *risonParser) quoted() (any, error) {
-	p.i++ // '
+// str reads a quoted or bare string.
+func (c *risonConv) str() (string, error) {
+	if c.i < len(c.s) && c.s[c.i] == '\'' {
+		return c.quoted()
+	}
+	start := c.i
+	for c.i < len(c.s) && strings.IndexByte(risonNotID, c.s[c.i]) < 0 {
+		c.i++
+	}
+	if c.i == start {
+		return "", c.errf("empty value")
+	}
+	return c.s[start:c.i], nil
+}
+
+func (c *risonConv) quoted() (string, error) {
+	c.i++ // '
 	var b strings.Builder
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch c {
+	for c.i < len(c.s) {
+		switch ch := c.s[c.i]; ch {
 		case '\'':
-			p.i++
+			c.i++
 			return b.String(), nil
 		case '!':
-			if p.i+1 >= len(p.s) || (p.s[p.i+1] != '!' && p.s[p.i+1] != '\'') {
-				return nil, p.errf("bad escape")
+			if c.i+1 >= len(c.s) || (c.s[c.i+1] != '!' && c.s[c.i+1] != '\'') {
+				return "", c.errf("bad escape")
 			}
-			b.WriteByte(p.s[p.i+1])
-			p.i += 2
+			b.WriteByte(c.s[c.i+1])
+			c.i += 2
 		default:
-			b.WriteByte(c)
-			p.i++
+			b.WriteByte(ch)
+			c.i++
 		}
 	}
-	return nil, p.errf("unterminated string")
+	return "", c.errf("unterminated string")
 }
 
-func (p *risonParser) number() (any, error) {
-	start := p.i
-	for p.i < len(p.s) && strings.IndexByte("0123456789-+.eE", p.s[p.i]) >= 0 {
-		p.i++
+func (c *risonConv) number() error {
+	start := c.i
+	for c.i < len(c.s) && strings.IndexByte("0123456789-+.eE", c.s[c.i]) >= 0 {
+		c.i++
 	}
-	f, err := strconv.ParseFloat(p.s[start:p.i], 64)
-	if err != nil {
-		return nil, p.errf("bad number %q", p.s[start:p.i])
+	n := c.s[start:c.i]
+	if !jsonNumber.MatchString(n) {
+		return c.errf("bad number %q", short(n))
 	}
-	return f, nil
+	c.out = append(c.out, n...)
+	return nil
 }
 
-func (p *risonParser) bare() (any, error) {
-	start := p.i
-	for p.i < len(p.s) && strings.IndexByte(":,()!'", p.s[p.i]) < 0 {
-		p.i++
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
+// U+FFFD, as JSON readers would read it.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		default:
+			b = utf8.AppendRune(b, r)
+		}
 	}
-	if p.i == start {
-		return nil, p.errf("empty value")
+	return append(b, '"')
+}
+
+// short clips s for an error message.
+func short(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
 	}
-	return p.s[start:p.i], nil
+	return s
 }

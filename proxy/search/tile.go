@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kshare/kshare/proxy/kbn"
 )
 
 // MaxTileBody bounds a tile's rison requestBody. Tile URLs are GETs; the
@@ -47,9 +49,9 @@ func Tile(index, requestBody string, sc Scope) (string, error) {
 	case !utf8.ValidString(plain):
 		return "", malformed("tile requestBody: not UTF-8")
 	}
-	text, err := risonJSON(plain)
+	text, err := kbn.RisonJSON(plain)
 	if err != nil {
-		return "", err
+		return "", malformed("tile requestBody: %v", err)
 	}
 	body, err := parse(text)
 	if err != nil {
