@@ -89,9 +89,7 @@ func (s *Server) checkSearch(ctx context.Context, rq *request, ru rule) (refusal
 	case err != nil:
 		return refForbidden, "search: " + err.Error(), false
 	}
-	if ru.search != "cancel" && ru.search != "mvt" {
-		rq.body = body
-	}
+	rq.body = body // nil for cancels and tiles: no body of the client's goes on
 	rq.scope = &sc
 	return refusal{}, "", true
 }
@@ -99,6 +97,7 @@ func (s *Server) checkSearch(ctx context.Context, rq *request, ru rule) (refusal
 // scope is what this share may search now.
 func (s *Server) scope(ctx context.Context, rq *request) (search.Scope, error) {
 	cl := rq.closure
+	panels := s.restrictions.of(cl)
 	from, to, err := s.window(ctx, rq.share, rq.line)
 	if err != nil {
 		return search.Scope{}, err
@@ -126,15 +125,14 @@ func (s *Server) scope(ctx context.Context, rq *request) (search.Scope, error) {
 		},
 		From: from, To: to, Filters: filters, IDKey: key, ShareID: rq.share.ID,
 		IndexFilters: func(index string) []json.RawMessage {
-			if c, ok := s.restrictions.of(cl).clauses[index]; ok {
+			if c, ok := panels.clauses[index]; ok {
 				return []json.RawMessage{c}
 			}
 			return nil
 		},
 		ControlField: func(index, field string) bool {
-			r := s.restrictions.of(cl)
-			_, restricted := r.clauses[index]
-			return restricted && r.controls[index][field]
+			_, restricted := panels.clauses[index]
+			return restricted && panels.controls[index][field]
 		},
 	}, nil
 }

@@ -154,6 +154,13 @@ func TestAsyncIDsBoundAcrossReplicas(t *testing.T) {
 	if len(e.requestsSince(n)) != 0 {
 		t.Error("refused polls reached Kibana")
 	}
+	// A cancel goes on with the real id and without the client's body.
+	n = len(e.kib.Requests())
+	resp, _ := e.do("DELETE", sharePath(a.URL)+"/internal/search/ese/"+answer.ID, `{"smuggled":true}`, hdr)
+	fwd, ok := e.lastForwarded(n, "/internal/search/ese/")
+	if resp.StatusCode >= 400 || !ok || fwd.Method != "DELETE" || len(fwd.Body) != 0 {
+		t.Errorf("cancel: %d, forwarded %v %s with body %q", resp.StatusCode, ok, fwd.Method, fwd.Body)
+	}
 }
 
 // TestTSVBUsesSavedPanel: a tampered TSVB request gets the saved panel
