@@ -118,28 +118,23 @@ func (b *restrictionBuilder) reads(p closure.Panel) {
 		if !ok {
 			continue // not in the closure: its searches are refused anyway
 		}
-		var clauses []json.RawMessage
-		for _, f := range r.Filters {
-			if c := filterClause(f); c != nil {
-				clauses = append(clauses, c)
-			}
-		}
-		for _, q := range r.Queries {
-			c, err := queryClause(q)
-			if err != nil {
-				c = matchNone // untranslatable: this panel shows nothing
-			}
-			if c != nil {
-				clauses = append(clauses, c)
-			}
-		}
-		b.add(dv.Title, clauses)
+		b.add(dv.Title, panelClauses(r.Filters, r.Queries...))
 	}
 }
 
-// matchNone is the alternative of a panel whose saved query kshare cannot
-// translate: it adds nothing to what the index may show.
+// matchNone is the alternative of a panel whose saved query or filter
+// kshare cannot translate: it adds nothing to what the index may show.
 var matchNone = json.RawMessage(`{"match_none":{}}`)
+
+// panelClauses are one panel's saved filters and queries as clauses; an
+// untranslatable query makes the panel show nothing.
+func panelClauses(filters []json.RawMessage, queries ...json.RawMessage) []json.RawMessage {
+	c, err := savedSearchClauses(filters, queries...)
+	if err != nil {
+		return []json.RawMessage{matchNone}
+	}
+	return c
+}
 
 // add records one panel's clauses on title; none means unfiltered.
 func (b *restrictionBuilder) add(title string, clauses []json.RawMessage) {
@@ -227,17 +222,7 @@ func panelScope(cl *closure.Closure, p closure.Panel) (string, []json.RawMessage
 	if len(p.SearchSource) > 0 && json.Unmarshal(p.SearchSource, &src) != nil {
 		return "", nil, false
 	}
-	var clauses []json.RawMessage
-	for _, f := range src.Filter {
-		if c := filterClause(f); c != nil {
-			clauses = append(clauses, c)
-		}
-	}
-	if c, err := queryClause(src.Query); err != nil {
-		clauses = append(clauses, matchNone) // untranslatable: shows nothing
-	} else if c != nil {
-		clauses = append(clauses, c)
-	}
+	clauses := panelClauses(src.Filter, src.Query)
 	dvID := src.Index
 	for _, r := range p.References {
 		if src.IndexRefName != "" && r.Name == src.IndexRefName {

@@ -36,18 +36,28 @@ func (s *Server) savedClauses(ctx context.Context, sh *tokens.Share) ([]json.Raw
 	if json.Unmarshal([]byte(meta.SearchSourceJSON), &src) != nil {
 		return nil, nil
 	}
+	return savedSearchClauses(src.Filter, src.Query)
+}
+
+// savedSearchClauses turns saved filters and queries (a search source's,
+// a Lens state's, a map layer's) into the clauses they AND together. A
+// query kshare cannot translate is an error; callers refuse or match
+// nothing, never drop it.
+func savedSearchClauses(filters []json.RawMessage, queries ...json.RawMessage) ([]json.RawMessage, error) {
 	var out []json.RawMessage
-	for _, f := range src.Filter {
+	for _, f := range filters {
 		if c := filterClause(f); c != nil {
 			out = append(out, c)
 		}
 	}
-	c, err := queryClause(src.Query)
-	if err != nil {
-		return nil, err
-	}
-	if c != nil {
-		out = append(out, c)
+	for _, q := range queries {
+		c, err := queryClause(q)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			out = append(out, c)
+		}
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,11 +104,11 @@ func putFilteredDashboard(t *testing.T, kibanaURL string) {
 		"type": "index-pattern", "id": ecommerceDV})
 	var panels, refs []any
 	for i, id := range []string{filteredWomen, filteredMen, ecommerceControls} {
-		n := string(rune('1' + i))
-		panels = append(panels, map[string]any{"panelIndex": n, "panelRefName": "panel_" + string(rune('0'+i)),
+		n := strconv.Itoa(i + 1)
+		panels = append(panels, map[string]any{"panelIndex": n, "panelRefName": "panel_" + strconv.Itoa(i),
 			"version": "7.10.2", "embeddableConfig": map[string]any{},
 			"gridData": map[string]any{"x": 16 * i, "y": 0, "w": 16, "h": 15, "i": n}})
-		refs = append(refs, map[string]any{"name": "panel_" + string(rune('0'+i)), "type": "visualization", "id": id})
+		refs = append(refs, map[string]any{"name": "panel_" + strconv.Itoa(i), "type": "visualization", "id": id})
 	}
 	objs = append(objs, map[string]any{"type": "dashboard", "id": filteredDashboard,
 		"attributes": map[string]any{"title": "kshare panel filters", "timeRestore": false,

@@ -8,6 +8,18 @@ import (
 	"github.com/kshare/kshare/proxy/kbn"
 )
 
+// windowedShare starts a stand-in of line and shares its dashboard over
+// 1–2 Dec 2026 with the filter customer_gender=FEMALE; it returns the
+// share's path.
+func windowedShare(t *testing.T, line kbn.Line) (*env, string) {
+	t.Helper()
+	e := newEnv(t, line, envOptions{})
+	res := e.create(createParams{Dashboard: e.kib.DashboardID(),
+		From: "2026-12-01T00:00:00Z", To: "2026-12-02T00:00:00Z", fromSet: true, toSet: true,
+		Filters: []string{"customer_gender=FEMALE"}})
+	return e, sharePath(res.URL)
+}
+
 // TestMapTilesClamped: an Elastic Maps vector tile request carries its
 // search body rison-encoded in requestBody; kshare forwards it re-encoded
 // with the share's window and filters, on each line's route, and refuses
@@ -27,11 +39,7 @@ func TestMapTilesClamped(t *testing.T) {
 	} {
 		t.Run(c.line.Name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, c.line, envOptions{})
-			res := e.create(createParams{Dashboard: e.kib.DashboardID(),
-				From: "2026-12-01T00:00:00Z", To: "2026-12-02T00:00:00Z", fromSet: true, toSet: true,
-				Filters: []string{"customer_gender=FEMALE"}})
-			base := sharePath(res.URL)
+			e, base := windowedShare(t, c.line)
 			tile := func(index, rb, extra string) (int, []string) {
 				n := len(e.kib.Requests())
 				q := "geometryFieldName=geoip.location&index=" + url.QueryEscape(index) +
@@ -105,11 +113,7 @@ func TestOptionsListClamped(t *testing.T) {
 	} {
 		t.Run(c.line.Name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, c.line, envOptions{})
-			res := e.create(createParams{Dashboard: e.kib.DashboardID(),
-				From: "2026-12-01T00:00:00Z", To: "2026-12-02T00:00:00Z", fromSet: true, toSet: true,
-				Filters: []string{"customer_gender=FEMALE"}})
-			base := sharePath(res.URL)
+			e, base := windowedShare(t, c.line)
 			hdr := map[string]string{"Content-Type": "application/json"}
 			n := len(e.kib.Requests())
 			resp, out := e.do("POST", base+c.path+"kibana_sample_data_ecommerce", body, hdr)

@@ -2,6 +2,7 @@ package closure
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,9 +71,7 @@ func TestMapReads(t *testing.T) {
 func readsText(reads []Read) string {
 	var parts []string
 	for _, r := range reads {
-		parts = append(parts, r.DataView+":"+itoa(len(r.Queries))+":"+itoa(len(r.Filters)))
+		parts = append(parts, r.DataView+":"+strconv.Itoa(len(r.Queries))+":"+strconv.Itoa(len(r.Filters)))
 	}
 	return strings.Join(parts, " ")
 }
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
