@@ -53,7 +53,8 @@ func TestPanelRestrictions(t *testing.T) {
 	}{
 		{"two filtered panels", []closure.Panel{visPanel("a", "pie", f("red")), visPanel("b", "line", f("blue"))},
 			[]string{`"should"`, "red", "blue"}},
-		{"an unfiltered panel opens the index", []closure.Panel{visPanel("a", "pie", f("red")), visPanel("c", "pie", "")}, nil},
+		{"an unfiltered panel opens the index",
+			[]closure.Panel{visPanel("a", "pie", f("red")), visPanel("c", "pie", "")}, nil},
 		{"input controls keep the restriction", []closure.Panel{visPanel("a", "pie", f("red")), controls},
 			[]string{"red"}},
 		{"a panel kshare cannot place opens it", []closure.Panel{visPanel("a", "pie", f("red")), unplaced}, nil},

@@ -56,7 +56,8 @@ func putLensMapDashboard(t *testing.T, e *env) {
 		{"visualization", "1c389590-b88d-11e8-a6d9-e546fe2bba5f"}} {
 		name := "panel_" + strconv.Itoa(i)
 		panels = append(panels, map[string]any{"panelIndex": strconv.Itoa(i + 1), "panelRefName": name,
-			"embeddableConfig": map[string]any{}, "gridData": map[string]any{"x": 0, "y": i * 10, "w": 24, "h": 10, "i": strconv.Itoa(i + 1)}})
+			"embeddableConfig": map[string]any{},
+			"gridData":         map[string]any{"x": 0, "y": i * 10, "w": 24, "h": 10, "i": strconv.Itoa(i + 1)}})
 		refs = append(refs, map[string]any{"name": name, "type": p.typ, "id": p.id})
 	}
 	e.kib.PutObject("default", map[string]any{"type": "dashboard", "id": e.kib.DashboardID(),

@@ -47,7 +47,9 @@ func TestTile(t *testing.T) {
 	// A control-shaped tile is still held to the panel restrictions: Kibana
 	// serves a hits tile whatever size and aggs say.
 	rsc := scope(oct21From, oct21To)
-	rsc.IndexFilters = func(string) []json.RawMessage { return []json.RawMessage{json.RawMessage(`{"term":{"panel":"only"}}`)} }
+	rsc.IndexFilters = func(string) []json.RawMessage {
+		return []json.RawMessage{json.RawMessage(`{"term":{"panel":"only"}}`)}
+	}
 	rsc.ControlField = func(string, string) bool { return true }
 	ctl, err := search.Tile(ecommerce, `(aggs:(a:(terms:(field:team.keyword))),fields:!(email),size:0,query:(term:(x:y)))`, rsc)
 	if err != nil || !strings.Contains(ctl, "(term:(panel:only))") || !strings.Contains(ctl, "(term:(x:y))") {
