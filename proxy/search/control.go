@@ -19,7 +19,7 @@ var controlTermsKeys = map[string]bool{
 // isControlBody reports whether body only lists the values of a field
 // that an input control on index lists.
 func (rw *rewriter) isControlBody(index string, body *value) bool {
-	if rw.sc.ControlField == nil || rw.tile {
+	if rw.sc.ControlField == nil {
 		return false
 	}
 	size := body.get("size")

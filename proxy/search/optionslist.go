@@ -1,7 +1,5 @@
 package search
 
-import "fmt"
-
 // Options-list controls (8.x dashboards) do not send a search body: the
 // browser posts what to list and the data view title in the path, and
 // Kibana's server builds the search, putting the body's filters into
@@ -70,9 +68,6 @@ func checkFieldSpec(v *value) error {
 // filters replaced by one clause that ANDs the client's filters with the
 // share's window, filters and panel restrictions.
 func OptionsList(index string, body []byte, sc Scope) ([]byte, error) {
-	if len(body) > MaxBody {
-		return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(body))
-	}
 	rw, err := newRewriter(sc, false)
 	if err != nil {
 		return nil, err
@@ -85,11 +80,11 @@ func OptionsList(index string, body []byte, sc Scope) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := parse(body)
+	root, err := parseObject(body)
 	if err != nil {
 		return nil, err
 	}
-	if !root.isObject() || root.get("fieldName") == nil {
+	if root.get("fieldName") == nil {
 		return nil, malformed("options list body without fieldName")
 	}
 	for _, m := range root.members {

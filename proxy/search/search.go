@@ -177,7 +177,6 @@ type rewriter struct {
 	filters []*value // Scope.Filters, parsed
 	index   string   // the item being rewritten (searchBody sets it) for IndexFilters
 	control bool     // the item is an input control's (searchBody sets it)
-	tile    bool     // a maps tile: Kibana ignores its size and aggs, so no control
 }
 
 func newRewriter(sc Scope, epoch bool) (*rewriter, error) {

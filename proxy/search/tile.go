@@ -32,6 +32,9 @@ func Tile(index, requestBody string, sc Scope) (string, error) {
 	if len(requestBody) > MaxTileBody {
 		return "", fmt.Errorf("%w: tile requestBody over %d bytes", ErrTooLarge, MaxTileBody)
 	}
+	// Kibana ignores the size and aggs of a hits tile, so no tile body is
+	// an input control's value listing.
+	sc.ControlField = nil
 	rw, err := newRewriter(sc, false)
 	if err != nil {
 		return "", err
@@ -57,7 +60,6 @@ func Tile(index, requestBody string, sc Scope) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rw.tile = true // Kibana ignores size and aggs of a hits tile: no control listing
 	out, err := rw.searchBody(idx, body)
 	if err != nil {
 		return "", err
