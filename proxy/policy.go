@@ -361,9 +361,7 @@ func onlyIndexPatterns(q url.Values) bool {
 // (x-pack/…/maps/server/mvt/mvt_routes.ts), each at most once; index and
 // requestBody are required.
 func tileParams(q url.Values) bool {
-	if !onlyParams("x", "y", "z", "geometryFieldName", "index", "requestBody", "geoFieldType",
-		"requestType", "buffer", "hasLabels", "token", "executionContextId", "renderAs",
-		"gridPrecision", "apiVersion")(q) {
+	if !tileParamNames(q) {
 		return false
 	}
 	for _, v := range q {
@@ -373,6 +371,10 @@ func tileParams(q url.Values) bool {
 	}
 	return q.Get("index") != "" && q.Get("requestBody") != ""
 }
+
+var tileParamNames = onlyParams("x", "y", "z", "geometryFieldName", "index", "requestBody",
+	"geoFieldType", "requestType", "buffer", "hasLabels", "token", "executionContextId",
+	"renderAs", "gridPrecision", "apiVersion")
 
 // tileSegments holds a tile path's z, x and y to numbers ("12", "7.pbf").
 func tileSegments(t target) bool {
